@@ -1,0 +1,125 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { RepogateError } from './errors.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().int().min(0);
+const optionalString = z.string().min(1).optional();
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL');
+
+const envSchema = z.object({
+  REPOGATE_UPSTREAM_URL: httpUrl.default('https://repo.magento.com'),
+  REPOGATE_UPSTREAM_USERNAME: optionalString,
+  REPOGATE_UPSTREAM_PASSWORD: optionalString,
+  REPOGATE_UPSTREAM_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(30),
+  REPOGATE_PUBLIC_URL: httpUrl.optional(),
+  PORT: port.default(8080),
+  REPOGATE_HOST: z.string().min(1).default('0.0.0.0'),
+  REPOGATE_ADMIN_PORT: port.default(8081),
+  REPOGATE_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  REPOGATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  REPOGATE_DATA_DIR: z.string().min(1).default('./data'),
+  REPOGATE_DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres:// or sqlite:')
+    .optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REPOGATE_METADATA_TTL_SECONDS: seconds.default(300),
+  REPOGATE_STALE_SECONDS: seconds.default(604800),
+  REPOGATE_NEGATIVE_TTL_SECONDS: seconds.default(60),
+  REPOGATE_MEMORY_CACHE_BYTES: z.coerce.number().int().min(1_048_576).default(268_435_456),
+  REPOGATE_ARCHIVE_CACHE_BYTES: z.coerce.number().int().min(0).default(10_737_418_240),
+  REPOGATE_DOWNLOADS_URL: httpUrl.optional(),
+  REPOGATE_DOWNLOADS_MAGEID: optionalString,
+  REPOGATE_DOWNLOADS_TOKEN: optionalString,
+  REPOGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The validated, frozen configuration every module receives from the composition root. */
+export interface Config {
+  readonly upstream: {
+    readonly url: string;
+    readonly username: string | undefined;
+    readonly password: string | undefined;
+    readonly timeoutMs: number;
+  };
+  readonly publicUrl: string | undefined;
+  readonly port: number;
+  readonly host: string;
+  readonly adminPort: number;
+  readonly adminHost: string;
+  readonly adminToken: string | undefined;
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly redisUrl: string | undefined;
+  readonly metadataTtlMs: number;
+  readonly staleMs: number;
+  readonly negativeTtlMs: number;
+  readonly memoryCacheBytes: number;
+  readonly archiveCacheBytes: number;
+  readonly downloads: {
+    readonly url: string | undefined;
+    readonly mageId: string | undefined;
+    readonly token: string | undefined;
+  };
+  readonly logLevel: string;
+}
+
+/**
+ * Reads and validates the environment. Every bad variable is reported in one error (code
+ * CONFIG_INVALID), one line per variable, each naming it. Empty strings count as unset.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const value = input[name];
+      const shown = value === undefined || /PASSWORD|TOKEN/.test(name) ? '' : ` (got "${value}")`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new RepogateError('CONFIG_INVALID', `invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if ((e.REPOGATE_UPSTREAM_USERNAME === undefined) !== (e.REPOGATE_UPSTREAM_PASSWORD === undefined)) {
+    problems.push('REPOGATE_UPSTREAM_USERNAME and REPOGATE_UPSTREAM_PASSWORD must be set together');
+  }
+  if (problems.length > 0) {
+    throw new RepogateError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const dataDir = resolve(e.REPOGATE_DATA_DIR);
+  const trimSlash = (u: string): string => u.replace(/\/+$/, '');
+  return Object.freeze({
+    upstream: Object.freeze({
+      url: trimSlash(e.REPOGATE_UPSTREAM_URL),
+      username: e.REPOGATE_UPSTREAM_USERNAME,
+      password: e.REPOGATE_UPSTREAM_PASSWORD,
+      timeoutMs: Math.round(e.REPOGATE_UPSTREAM_TIMEOUT_SECONDS * 1000),
+    }),
+    publicUrl: e.REPOGATE_PUBLIC_URL === undefined ? undefined : trimSlash(e.REPOGATE_PUBLIC_URL),
+    port: e.PORT,
+    host: e.REPOGATE_HOST,
+    adminPort: e.REPOGATE_ADMIN_PORT,
+    adminHost: e.REPOGATE_ADMIN_HOST,
+    adminToken: e.REPOGATE_ADMIN_TOKEN,
+    dataDir,
+    databaseUrl: e.REPOGATE_DATABASE_URL ?? `sqlite:${resolve(dataDir, 'registry.sqlite')}`,
+    redisUrl: e.REDIS_URL,
+    metadataTtlMs: e.REPOGATE_METADATA_TTL_SECONDS * 1000,
+    staleMs: e.REPOGATE_STALE_SECONDS * 1000,
+    negativeTtlMs: e.REPOGATE_NEGATIVE_TTL_SECONDS * 1000,
+    memoryCacheBytes: e.REPOGATE_MEMORY_CACHE_BYTES,
+    archiveCacheBytes: e.REPOGATE_ARCHIVE_CACHE_BYTES,
+    downloads: Object.freeze({
+      url: e.REPOGATE_DOWNLOADS_URL,
+      mageId: e.REPOGATE_DOWNLOADS_MAGEID,
+      token: e.REPOGATE_DOWNLOADS_TOKEN,
+    }),
+    logLevel: e.REPOGATE_LOG_LEVEL,
+  });
+}

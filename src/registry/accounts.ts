@@ -1,0 +1,135 @@
+import { RepogateError, invalid, notFound } from '../errors.js';
+import type { Actor, RegistryContext } from './context.js';
+import type { AccountsTable } from './schema.js';
+import { hashPassword, verifyPassword } from './secrets.js';
+import { assertEmail, assertMageId, assertName } from './validation.js';
+
+export interface Account {
+  readonly id: string;
+  readonly name: string;
+  readonly email: string | null;
+  readonly status: 'active' | 'suspended';
+  readonly suspensionReason: string | null;
+  readonly hasPassword: boolean;
+  readonly createdAt: string;
+}
+
+export function toAccount(row: AccountsTable): Account {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    status: row.status,
+    suspensionReason: row.suspension_reason,
+    hasPassword: row.password_hash !== null,
+    createdAt: row.created_at,
+  };
+}
+
+export const minPasswordLength = 10;
+
+/** Accounts (MAGEIDs): create, list, suspend with a reason, resume, delete, owner password. */
+export class AccountService {
+  readonly #ctx: RegistryContext;
+
+  constructor(ctx: RegistryContext) {
+    this.#ctx = ctx;
+  }
+
+  async create(input: { id: string; name: string; email?: string | undefined }, actor: Actor): Promise<Account> {
+    const id = assertMageId(input.id);
+    const name = assertName(input.name, 'account name');
+    const email = input.email === undefined ? null : assertEmail(input.email);
+    if (await this.find(id)) throw new RepogateError('ALREADY_EXISTS', `account ${id} already exists`);
+    const row: AccountsTable = {
+      id,
+      name,
+      email,
+      status: 'active',
+      suspension_reason: null,
+      password_hash: null,
+      created_at: this.#ctx.nowIso(),
+    };
+    await this.#ctx.write(
+      actor,
+      (trx) => trx.insertInto('accounts').values(row).execute(),
+      () => ({ action: 'account.created', accountId: id, detail: { name, email } }),
+    );
+    return toAccount(row);
+  }
+
+  async list(): Promise<Account[]> {
+    const rows = await this.#ctx.db.selectFrom('accounts').selectAll().orderBy('id').execute();
+    return rows.map(toAccount);
+  }
+
+  async find(id: string): Promise<Account | undefined> {
+    const row = await this.#ctx.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toAccount(row) : undefined;
+  }
+
+  async get(id: string): Promise<Account> {
+    assertMageId(id);
+    const account = await this.find(id);
+    if (!account) throw notFound(`account ${id} not found`);
+    return account;
+  }
+
+  async suspend(id: string, reason: string, actor: Actor): Promise<Account> {
+    await this.get(id);
+    const text = assertName(reason, 'suspension reason', 300);
+    await this.#ctx.write(
+      actor,
+      (trx) =>
+        trx.updateTable('accounts').set({ status: 'suspended', suspension_reason: text }).where('id', '=', id).execute(),
+      () => ({ action: 'account.suspended', accountId: id, detail: { reason: text } }),
+    );
+    return this.get(id);
+  }
+
+  async resume(id: string, actor: Actor): Promise<Account> {
+    await this.get(id);
+    await this.#ctx.write(
+      actor,
+      (trx) =>
+        trx.updateTable('accounts').set({ status: 'active', suspension_reason: null }).where('id', '=', id).execute(),
+      () => ({ action: 'account.resumed', accountId: id }),
+    );
+    return this.get(id);
+  }
+
+  /** Deletes the account with its keys, grants and token; the audit trail keeps its history. */
+  async delete(id: string, actor: Actor): Promise<void> {
+    await this.get(id);
+    await this.#ctx.write(
+      actor,
+      (trx) => trx.deleteFrom('accounts').where('id', '=', id).execute(),
+      () => ({ action: 'account.deleted', accountId: id }),
+    );
+  }
+
+  async setPassword(id: string, password: string, actor: Actor): Promise<void> {
+    await this.get(id);
+    if (password.length < minPasswordLength) {
+      throw invalid(`password too short: use at least ${minPasswordLength} characters`);
+    }
+    if (password.length > 1024) throw invalid('password too long (at most 1024 characters)');
+    const hash = await hashPassword(password);
+    await this.#ctx.write(
+      actor,
+      (trx) => trx.updateTable('accounts').set({ password_hash: hash }).where('id', '=', id).execute(),
+      () => ({ action: 'account.password_set', accountId: id }),
+    );
+  }
+
+  /** True when the account exists, has a password and `password` is it. */
+  async checkPassword(id: string, password: string): Promise<boolean> {
+    const row = await this.#ctx.db
+      .selectFrom('accounts')
+      .select('password_hash')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row?.password_hash) return false;
+    return verifyPassword(password, row.password_hash);
+  }
+}

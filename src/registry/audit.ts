@@ -1,0 +1,47 @@
+import type { RegistryContext } from './context.js';
+
+export interface AuditEvent {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: { readonly type: string; readonly id: string };
+  readonly action: string;
+  readonly accountId: string | null;
+  readonly publicKey: string | null;
+  readonly detail: Record<string, unknown> | null;
+}
+
+export interface AuditFilter {
+  readonly accountId?: string | undefined;
+  readonly publicKey?: string | undefined;
+  readonly since?: string | undefined;
+  readonly limit?: number | undefined;
+}
+
+/** Reads the append-only audit trail (newest first). Events are written by RegistryContext.write. */
+export class AuditLog {
+  readonly #ctx: RegistryContext;
+
+  constructor(ctx: RegistryContext) {
+    this.#ctx = ctx;
+  }
+
+  async list(filter: AuditFilter = {}): Promise<AuditEvent[]> {
+    let query = this.#ctx.db.selectFrom('audit_events').selectAll();
+    if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
+    if (filter.publicKey) query = query.where('public_key', '=', filter.publicKey);
+    if (filter.since) query = query.where('at', '>=', filter.since);
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 1000)
+      .execute();
+    return rows.map((row) => ({
+      id: Number(row.id),
+      at: row.at,
+      actor: { type: row.actor_type, id: row.actor_id },
+      action: row.action,
+      accountId: row.account_id,
+      publicKey: row.public_key,
+      detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
+    }));
+  }
+}

@@ -1,0 +1,82 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Who made a change: the CLI's user, the operator (admin token), an account owner, or repogate itself. */
+export interface Actor {
+  readonly type: 'cli' | 'operator' | 'account' | 'system';
+  readonly id: string;
+}
+
+export interface AuditEntry {
+  readonly action: string;
+  readonly accountId?: string | null;
+  readonly publicKey?: string | null;
+  readonly detail?: Record<string, unknown> | null;
+}
+
+export type Tx = Transaction<Database>;
+
+/**
+ * What the registry services share: the database, the clock, and `write`, which runs a change in a
+ * transaction that first bumps the registry version (so other processes see that something changed,
+ * and so that SQLite takes the write lock before any read) and appends the audit event.
+ */
+export class RegistryContext {
+  readonly db: Kysely<Database>;
+  readonly now: () => Date;
+  readonly #listeners = new Set<() => void>();
+
+  constructor(db: Kysely<Database>, now: () => Date) {
+    this.db = db;
+    this.now = now;
+  }
+
+  nowIso(): string {
+    return this.now().toISOString();
+  }
+
+  today(): string {
+    return this.nowIso().slice(0, 10);
+  }
+
+  /** Runs `fn` in a write transaction, records `audit(result)` and announces the change once committed. */
+  async write<T>(actor: Actor, fn: (trx: Tx) => Promise<T>, audit: (result: T) => AuditEntry): Promise<T> {
+    const result = await this.db.transaction().execute(async (trx) => {
+      await sql`update registry_state set version = version + 1 where id = 1`.execute(trx);
+      const value = await fn(trx);
+      const entry = audit(value);
+      await trx
+        .insertInto('audit_events')
+        .values({
+          at: this.nowIso(),
+          actor_type: actor.type,
+          actor_id: actor.id,
+          action: entry.action,
+          account_id: entry.accountId ?? null,
+          public_key: entry.publicKey ?? null,
+          detail: entry.detail ? JSON.stringify(entry.detail) : null,
+        })
+        .execute();
+      return value;
+    });
+    for (const listener of this.#listeners) listener();
+    return result;
+  }
+
+  /** The registry version: it moves with every change, made by this process or another. */
+  async version(): Promise<number> {
+    const row = await this.db.selectFrom('registry_state').select('version').where('id', '=', 1).executeTakeFirst();
+    return Number(row?.version ?? 0);
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+export function parseJsonList(text: string | null): string[] | null {
+  if (text === null) return null;
+  const value: unknown = JSON.parse(text);
+  return Array.isArray(value) ? value.map(String) : null;
+}

@@ -1,0 +1,87 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { RegistryDialect } from './database.js';
+
+type AnyDb = Kysely<Record<string, never>>;
+
+/**
+ * The registry's migrations, in order. One list for both stores; the only dialect difference is how
+ * the audit table's id is generated.
+ */
+function migrations(dialect: RegistryDialect): Record<string, Migration> {
+  return {
+    '0001_initial': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('accounts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('email', 'text')
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+          .addColumn('suspension_reason', 'text')
+          .addColumn('password_hash', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('entitlements')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('rules', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('grants')
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('entitlement', 'text', (c) => c.notNull().references('entitlements.name').onDelete('cascade'))
+          .addColumn('expires_on', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('grants_pk', ['account_id', 'entitlement'])
+          .execute();
+        await db.schema
+          .createTable('access_keys')
+          .addColumn('public_key', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('private_key_hash', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('enabled'))
+          .addColumn('scope', 'text')
+          .addColumn('expires_on', 'text')
+          .addColumn('cidrs', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('last_used_at', 'text')
+          .addColumn('last_used_address', 'text')
+          .execute();
+        await db.schema.createIndex('access_keys_account').on('access_keys').column('account_id').execute();
+        await db.schema
+          .createTable('download_tokens')
+          .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id').onDelete('cascade'))
+          .addColumn('token_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('audit_events')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('actor_type', 'text', (c) => c.notNull())
+          .addColumn('actor_id', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('account_id', 'text')
+          .addColumn('public_key', 'text')
+          .addColumn('detail', 'text')
+          .execute();
+        await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
+        await db.schema
+          .createTable('registry_state')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('version', 'bigint', (c) => c.notNull())
+          .execute();
+        await sql`insert into registry_state (id, version) values (1, 0)`.execute(db);
+      },
+    },
+  };
+}
+
+export function migrationProvider(dialect: RegistryDialect): MigrationProvider {
+  return { getMigrations: () => Promise.resolve(migrations(dialect)) };
+}
