@@ -1,0 +1,244 @@
+import { LRUCache } from 'lru-cache';
+import type { ErrorCode } from '../errors.js';
+import type { Registry } from '../registry/registry.js';
+import { parseRules, rulesAllow, type PackageRule } from '../registry/rules.js';
+import { hashSecret } from '../registry/secrets.js';
+import { keyStringPattern } from '../registry/secrets.js';
+import { timingSafeEqual } from 'node:crypto';
+import { parseBasicAuthorization } from './basic-auth.js';
+import { addressAllowed, compileNetworks, type CompiledGrant, type Principal } from './principal.js';
+
+/** Why a request is refused; `code` maps to the HTTP status (401 for credentials, 403 otherwise). */
+export interface Denial {
+  readonly ok: false;
+  readonly code: ErrorCode;
+  readonly reason: string;
+}
+
+export type AuthResult = { readonly ok: true; readonly principal: Principal } | Denial;
+
+/** What a principal may see today: the rules of its unexpired grants, narrowed by the key's scope. */
+export interface EffectiveAccess {
+  readonly ok: true;
+  readonly grants: readonly CompiledGrant[];
+  readonly scope: readonly PackageRule[] | null;
+  /** Identifies the rule set, for memoising what is rendered from it. */
+  readonly fingerprint: string;
+}
+
+export type AccountAccess = EffectiveAccess | Denial;
+
+export type Decision = { readonly ok: true; readonly principal: Principal } | Denial;
+
+interface CachedKey {
+  readonly hash: Buffer;
+  readonly principal: Principal;
+}
+
+const deny = (code: ErrorCode, reason: string): Denial => ({ ok: false, code, reason });
+
+/**
+ * Answers "may this key fetch this package now?". Verified keys are kept in memory (with their
+ * account and grants), so the common path is a map lookup and a hash; any registry change — in this
+ * process, or seen through the registry version from another — empties the cache.
+ */
+export class AccessControl {
+  readonly #registry: Registry;
+  readonly #now: () => Date;
+  readonly #keys = new LRUCache<string, CachedKey | 'unknown'>({ max: 200_000 });
+  /** Authorization header → public key, for headers already verified since the last change. */
+  readonly #verified = new LRUCache<string, string>({ max: 50_000 });
+  readonly #effective = new LRUCache<string, EffectiveAccess | Denial>({ max: 50_000 });
+  #knownVersion = -1;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(registry: Registry, options: { now?: () => Date } = {}) {
+    this.#registry = registry;
+    this.#now = options.now ?? (() => new Date());
+    registry.onChange(() => this.invalidate());
+  }
+
+  /** Drops every cached credential. */
+  invalidate(): void {
+    this.#keys.clear();
+    this.#verified.clear();
+    this.#effective.clear();
+  }
+
+  /**
+   * Polls the registry version so that changes made by another process (the CLI, another instance)
+   * take effect within `intervalMs`.
+   */
+  watch(intervalMs: number, onError: (error: unknown) => void): void {
+    const poll = async (): Promise<void> => {
+      try {
+        const version = await this.#registry.version();
+        if (version !== this.#knownVersion) {
+          if (this.#knownVersion !== -1) this.invalidate();
+          this.#knownVersion = version;
+        }
+      } catch (error) {
+        onError(error);
+      }
+    };
+    void poll();
+    this.#timer = setInterval(() => void poll(), intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+
+  /** Verifies the Authorization header and the key's own state (enabled, unexpired, address). */
+  async authenticate(authorization: string | undefined, address: string): Promise<AuthResult> {
+    let principal: Principal | undefined;
+    const verifiedKey = authorization === undefined ? undefined : this.#verified.get(authorization);
+    const cachedVerified = verifiedKey === undefined ? undefined : this.#keys.get(verifiedKey);
+    if (cachedVerified !== undefined && cachedVerified !== 'unknown') {
+      principal = cachedVerified.principal;
+    } else {
+      const presented = parseBasicAuthorization(authorization);
+      if (presented.kind === 'none') {
+        return deny('AUTH_REQUIRED', 'authentication required: use your repogate public key as username and private key as password');
+      }
+      if (presented.kind === 'malformed') return deny('AUTH_INVALID', `invalid credentials: ${presented.reason}`);
+      const { username, password } = presented;
+      if (!keyStringPattern.test(username)) {
+        return deny('AUTH_INVALID', 'invalid credentials: the username must be a public key of 32 hexadecimal characters');
+      }
+      const cached = await this.#load(username);
+      if (cached === 'unknown') return deny('AUTH_INVALID', `invalid credentials: unknown public key ${username}`);
+      const presentedHash = Buffer.from(hashSecret(password), 'hex');
+      if (!timingSafeEqual(presentedHash, cached.hash)) {
+        return deny('AUTH_INVALID', `invalid credentials: wrong private key for public key ${username}`);
+      }
+      this.#verified.set(authorization!, username);
+      principal = cached.principal;
+    }
+    return this.#checkKeyState(principal, address);
+  }
+
+  /** What the principal's account may see today, or why it may see nothing (suspended, no unexpired grant). */
+  accountAccess(principal: Principal): AccountAccess {
+    const today = this.#now().toISOString().slice(0, 10);
+    const memoKey = `${principal.publicKey}|${today}`;
+    const memo = this.#effective.get(memoKey);
+    if (memo) return memo;
+    const result = computeAccountAccess(principal, today);
+    this.#effective.set(memoKey, result);
+    return result;
+  }
+
+  /** The one question: may this Authorization header, from this address, fetch this package now? */
+  async checkAccess(request: { authorization: string | undefined; address: string; packageName: string }): Promise<Decision> {
+    const auth = await this.authenticate(request.authorization, request.address);
+    if (!auth.ok) return auth;
+    const access = this.accountAccess(auth.principal);
+    if (!access.ok) return access;
+    const denial = packageDenial(auth.principal, access, request.packageName);
+    return denial ?? auth;
+  }
+
+  #checkKeyState(principal: Principal, address: string): AuthResult {
+    const label = `key "${principal.keyName}" (${principal.publicKey})`;
+    if (principal.keyStatus === 'disabled') return deny('KEY_DISABLED', `${label} is disabled`);
+    if (principal.keyExpiresOn !== null && this.#now().toISOString().slice(0, 10) > principal.keyExpiresOn) {
+      return deny('KEY_EXPIRED', `${label} expired on ${principal.keyExpiresOn}`);
+    }
+    if (!addressAllowed(principal.networks, address)) {
+      return deny('ADDRESS_NOT_ALLOWED', `${label} may not be used from ${address}`);
+    }
+    return { ok: true, principal };
+  }
+
+  async #load(publicKey: string): Promise<CachedKey | 'unknown'> {
+    const hit = this.#keys.get(publicKey);
+    if (hit !== undefined) return hit;
+    const loaded = await loadPrincipal(this.#registry, publicKey);
+    this.#keys.set(publicKey, loaded);
+    return loaded;
+  }
+}
+
+/** Whether an allowed account may fetch one package: entitled by a grant and inside the key's scope. */
+export function packageDenial(principal: Principal, access: EffectiveAccess, packageName: string): Denial | undefined {
+  if (!access.grants.some((g) => rulesAllow(g.rules, packageName))) {
+    return deny('NOT_ENTITLED', `account ${principal.accountId} is not entitled to ${packageName}`);
+  }
+  if (access.scope !== null && !rulesAllow(access.scope, packageName)) {
+    return deny(
+      'NOT_ENTITLED',
+      `key "${principal.keyName}" is scoped to ${access.scope.map((r) => r.source).join(', ')}; ${packageName} is outside its scope`,
+    );
+  }
+  return undefined;
+}
+
+export function computeAccountAccess(principal: Principal, today: string): AccountAccess {
+  if (principal.accountStatus === 'suspended') {
+    return deny('ACCOUNT_SUSPENDED', `account ${principal.accountId} suspended: ${principal.suspensionReason ?? 'no reason given'}`);
+  }
+  const active = principal.grants.filter((g) => g.expiresOn === null || g.expiresOn >= today);
+  if (active.length === 0) {
+    const expired = [...principal.grants].sort((a, b) => (b.expiresOn ?? '').localeCompare(a.expiresOn ?? ''))[0];
+    return expired
+      ? deny('NO_ACTIVE_GRANT', `grant '${expired.entitlement}' of account ${principal.accountId} expired on ${expired.expiresOn}`)
+      : deny('NO_ACTIVE_GRANT', `account ${principal.accountId} has no entitlement granted`);
+  }
+  const fingerprint = JSON.stringify([
+    active.map((g) => g.rules.map((r) => r.source)),
+    principal.scope?.map((r) => r.source) ?? null,
+  ]);
+  return { ok: true, grants: active, scope: principal.scope, fingerprint };
+}
+
+async function loadPrincipal(registry: Registry, publicKey: string): Promise<CachedKey | 'unknown'> {
+  const db = registry.context.db;
+  const row = await db
+    .selectFrom('access_keys')
+    .innerJoin('accounts', 'accounts.id', 'access_keys.account_id')
+    .select([
+      'access_keys.public_key',
+      'access_keys.name',
+      'access_keys.private_key_hash',
+      'access_keys.status as key_status',
+      'access_keys.scope',
+      'access_keys.expires_on',
+      'access_keys.cidrs',
+      'accounts.id as account_id',
+      'accounts.status as account_status',
+      'accounts.suspension_reason',
+    ])
+    .where('access_keys.public_key', '=', publicKey)
+    .executeTakeFirst();
+  if (!row) return 'unknown';
+  const grants = await db
+    .selectFrom('grants')
+    .innerJoin('entitlements', 'entitlements.name', 'grants.entitlement')
+    .select(['grants.entitlement', 'grants.expires_on', 'entitlements.rules'])
+    .where('grants.account_id', '=', row.account_id)
+    .orderBy('grants.entitlement')
+    .execute();
+  const scope = row.scope === null ? null : (JSON.parse(row.scope) as string[]);
+  const cidrs = row.cidrs === null ? null : (JSON.parse(row.cidrs) as string[]);
+  return {
+    hash: Buffer.from(row.private_key_hash, 'hex'),
+    principal: {
+      publicKey: row.public_key,
+      keyName: row.name,
+      accountId: row.account_id,
+      accountStatus: row.account_status,
+      suspensionReason: row.suspension_reason,
+      keyStatus: row.key_status,
+      keyExpiresOn: row.expires_on,
+      networks: compileNetworks(cidrs),
+      grants: grants.map((g) => ({
+        entitlement: g.entitlement,
+        expiresOn: g.expires_on,
+        rules: parseRules(JSON.parse(g.rules) as string[]),
+      })),
+      scope: scope === null ? null : parseRules(scope),
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import { RepogateError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { UpstreamClient } from '../upstream/upstream-client.js';
+import type { CacheTier } from './cache-tier.js';
+import { revisionOf, type CachedDocument } from './cached-document.js';
+import type { MemoryTier } from './memory-tier.js';
+import { SingleFlight } from './single-flight.js';
+import { isObject, rememberJson } from './json-document.js';
+
+/** How a document was obtained, for the access log and metrics. */
+export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'revalidated';
+
+export interface DocumentResult {
+  readonly doc: CachedDocument;
+  readonly outcome: CacheOutcome;
+  /** Milliseconds spent waiting for the upstream (0 on a hit). */
+  readonly upstreamMs: number;
+}
+
+export interface DocumentCacheOptions {
+  /** Upstream profile; part of every cache key (room for one upstream credential per account later). */
+  readonly profile: string;
+  readonly ttlMs: number;
+  readonly staleMs: number;
+  readonly negativeTtlMs: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Upstream metadata documents, cached in tiers (memory, then Redis when configured) under
+ * `{profile}:{path}`. Fresh for `ttlMs`; then revalidated with If-Modified-Since / If-None-Match;
+ * served stale for `staleMs` more when the upstream fails. Only 200s with a JSON object body and
+ * 404s (for `negativeTtlMs`) are stored. One upstream fetch per key at a time.
+ */
+export class DocumentCache {
+  readonly #upstream: UpstreamClient;
+  readonly #memory: MemoryTier;
+  readonly #shared: CacheTier | undefined;
+  readonly #options: DocumentCacheOptions;
+  readonly #logger: Logger;
+  readonly #flights = new SingleFlight<DocumentResult>();
+  readonly #now: () => number;
+
+  constructor(upstream: UpstreamClient, memory: MemoryTier, shared: CacheTier | undefined, options: DocumentCacheOptions, logger: Logger) {
+    this.#upstream = upstream;
+    this.#memory = memory;
+    this.#shared = shared;
+    this.#options = options;
+    this.#logger = logger;
+    this.#now = options.now ?? Date.now;
+  }
+
+  keyFor(url: URL): string {
+    return `${this.#options.profile}:${url.pathname}${url.search}`;
+  }
+
+  /**
+   * The document at `url` (on the upstream). `immutable` documents (content-addressed files such as
+   * `/p/vendor/name$sha256.json`) are never revalidated once stored.
+   */
+  async get(url: URL, options: { immutable?: boolean; requestId?: string } = {}): Promise<DocumentResult> {
+    const key = this.keyFor(url);
+    const cached = this.#memory.peek(key) ?? (await this.#fromShared(key));
+    if (cached && (options.immutable || this.#isFresh(cached))) {
+      return { doc: cached, outcome: 'hit', upstreamMs: 0 };
+    }
+    const { promise } = this.#flights.run(key, () => this.#refresh(key, url, cached, options.requestId));
+    return promise;
+  }
+
+  /** Number of refreshes in flight (single-flight leaders). */
+  get inFlight(): number {
+    return this.#flights.size;
+  }
+
+  #isFresh(doc: CachedDocument): boolean {
+    const ttl = doc.status === 404 ? this.#options.negativeTtlMs : this.#options.ttlMs;
+    return this.#now() - doc.fetchedAt < ttl;
+  }
+
+  async #fromShared(key: string): Promise<CachedDocument | undefined> {
+    if (!this.#shared) return undefined;
+    const doc = await this.#shared.get(key);
+    if (doc) await this.#memory.set(key, doc, this.#retentionMs(doc));
+    return doc;
+  }
+
+  #retentionMs(doc: CachedDocument): number {
+    return doc.status === 404 ? this.#options.negativeTtlMs : this.#options.ttlMs + this.#options.staleMs;
+  }
+
+  async #store(key: string, doc: CachedDocument): Promise<void> {
+    const retention = this.#retentionMs(doc);
+    await this.#memory.set(key, doc, retention);
+    if (this.#shared) await this.#shared.set(key, doc, retention);
+  }
+
+  async #refresh(key: string, url: URL, cached: CachedDocument | undefined, requestId: string | undefined): Promise<DocumentResult> {
+    const started = performance.now();
+    const conditional = cached?.status === 200 ? { ifModifiedSince: cached.lastModified, ifNoneMatch: cached.etag } : {};
+    try {
+      const response = await this.#upstream.fetchDocument(url, { ...conditional, requestId });
+      const upstreamMs = performance.now() - started;
+      const now = this.#now();
+      if (response.status === 304 && cached?.status === 200) {
+        const doc: CachedDocument = { ...cached, fetchedAt: now };
+        await this.#store(key, doc);
+        return { doc, outcome: 'revalidated', upstreamMs };
+      }
+      if (response.status === 404 || response.status === 410) {
+        const doc: CachedDocument = { status: 404, body: Buffer.alloc(0), lastModified: null, etag: null, fetchedAt: now, changedAt: now, revision: 'absent' };
+        await this.#store(key, doc);
+        return { doc, outcome: 'miss', upstreamMs };
+      }
+      if (response.status !== 200) {
+        throw new RepogateError(
+          response.status >= 500 ? 'UPSTREAM_UNAVAILABLE' : 'UPSTREAM_INVALID',
+          `the upstream repository answered HTTP ${response.status} for ${url.pathname}`,
+        );
+      }
+      assertJsonObject(response.body, url);
+      const revision = revisionOf(response.body);
+      const unchanged = cached?.status === 200 && cached.revision === revision;
+      const doc: CachedDocument = {
+        status: 200,
+        body: response.body,
+        lastModified: response.lastModified,
+        etag: response.etag,
+        fetchedAt: now,
+        changedAt: unchanged ? cached.changedAt : now,
+        revision,
+      };
+      await this.#store(key, doc);
+      return { doc, outcome: unchanged ? 'revalidated' : 'miss', upstreamMs };
+    } catch (error) {
+      const upstreamMs = performance.now() - started;
+      if (cached?.status === 200 && this.#now() - cached.fetchedAt < this.#options.ttlMs + this.#options.staleMs) {
+        this.#logger.warn(
+          { path: url.pathname, err: error instanceof Error ? error.message : String(error), ageMs: this.#now() - cached.fetchedAt },
+          'upstream failed; serving stale metadata',
+        );
+        return { doc: cached, outcome: 'stale', upstreamMs };
+      }
+      throw error;
+    }
+  }
+}
+
+function assertJsonObject(body: Buffer, url: URL): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new RepogateError('UPSTREAM_INVALID', `the upstream sent invalid JSON for ${url.pathname}`, { cause: error });
+  }
+  if (!isObject(value)) {
+    throw new RepogateError('UPSTREAM_INVALID', `the upstream sent a JSON document that is not an object for ${url.pathname}`);
+  }
+  rememberJson(body, value);
+}

@@ -1,0 +1,29 @@
+import { parseRule } from '../registry/rules.js';
+import {
+  assertCidr,
+  assertDate,
+  assertEmail,
+  assertEntitlementName,
+  assertMageId,
+  assertPublicKey,
+} from '../registry/validation.js';
+
+/**
+ * Parsers for commander arguments and options, so that a malformed MAGEID, key, date, rule or network
+ * is refused (VALIDATION, exit 2, naming the value) before the registry is opened. They use the
+ * registry's own checks, which apply again when the registry is called.
+ */
+export const parse = {
+  mageId: (value: string): string => assertMageId(value),
+  publicKey: (value: string): string => assertPublicKey(value),
+  date: (value: string): string => assertDate(value, 'expiry date'),
+  email: (value: string): string => assertEmail(value),
+  entitlementName: (value: string): string => assertEntitlementName(value),
+  rule: (value: string): string => parseRule(value).source,
+  cidr: (value: string): string => assertCidr(value),
+};
+
+/** For a repeatable option (`--rule a --rule b`, `--rule a b`): parses each value and collects them. */
+export function collect(parseOne: (value: string) => string): (value: string, previous: string[] | undefined) => string[] {
+  return (value, previous) => [...(previous ?? []), parseOne(value)];
+}

@@ -1,0 +1,70 @@
+import { Command, CommanderError } from 'commander';
+import { isRepogateError } from '../errors.js';
+import { registerAccountCommands } from './commands/accounts.js';
+import { registerEntitlementCommands } from './commands/entitlements.js';
+import { registerGrantCommands } from './commands/grants.js';
+import { registerKeyCommands } from './commands/keys.js';
+import { registerServeCommand } from './commands/serve.js';
+import { registerTokenCommands } from './commands/tokens.js';
+import { formatError } from './output.js';
+
+/** Exit codes of the `repogate` command. */
+export const exitCodes = { ok: 0, refused: 1, usage: 2 } as const;
+
+/** Builds the `repogate` command tree. Commander's own errors throw (exitOverride) instead of exiting. */
+export function buildProgram(): Command {
+  const program = new Command('repogate')
+    .description('Authenticating Composer repository proxy: one set of upstream keys, a key pair per developer and CI job')
+    .option('--json', 'machine-readable output (JSON on stdout, errors as JSON on stderr)')
+    .showSuggestionAfterError()
+    .configureOutput({ outputError: () => undefined });
+  registerServeCommand(program);
+  registerAccountCommands(program);
+  registerEntitlementCommands(program);
+  registerGrantCommands(program);
+  registerKeyCommands(program);
+  registerTokenCommands(program);
+  applyToAll(program, (command) => command.exitOverride().configureOutput({ outputError: () => undefined }));
+  return program;
+}
+
+function applyToAll(command: Command, fn: (command: Command) => void): void {
+  fn(command);
+  for (const sub of command.commands) applyToAll(sub, fn);
+}
+
+/** True when `--json` occurs among the arguments (before a `--`), also when parsing them failed. */
+function jsonRequested(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+/**
+ * Runs the CLI with `args` (without `node` and the script) and returns the exit code: 0 ok, 1 not
+ * found or refused, 2 usage or configuration error. Errors are written to stderr.
+ */
+export async function runCli(args: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...args], { from: 'user' });
+    return exitCodes.ok;
+  } catch (error) {
+    return reportError(error, jsonRequested(args));
+  }
+}
+
+function reportError(error: unknown, json: boolean): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end here with exit code 0; help shown for a missing subcommand with 1.
+    if (error.exitCode === 0) return exitCodes.ok;
+    if (error.code !== 'commander.help') {
+      // One line, like every other error: commander puts its "(Did you mean …?)" on a line of its own.
+      const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+      console.error(
+        json ? JSON.stringify({ error: { code: 'USAGE', message } }) : `repogate: ${message} (see repogate --help)`,
+      );
+    }
+    return exitCodes.usage;
+  }
+  console.error(formatError(error, json));
+  return isRepogateError(error) ? error.exitCode : exitCodes.refused;
+}

@@ -1,0 +1,32 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { isRepogateError } from '../errors.js';
+import { accessLog } from '../http/request-context.js';
+import { sendError } from '../http/responses.js';
+import { registerArchiveRoutes } from './archive-routes.js';
+import type { ComposerDeps } from './composer-deps.js';
+import { registerMetadataRoutes } from './metadata-routes.js';
+import { registerServiceRoutes } from './service-routes.js';
+
+/** The Composer-facing application (listener on PORT). */
+export function createComposerApp(deps: ComposerDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(accessLog(deps.logger));
+  const router = express.Router({ caseSensitive: true, strict: true });
+  registerServiceRoutes(router, deps);
+  registerMetadataRoutes(router, deps);
+  registerArchiveRoutes(router, deps);
+  app.use(router);
+  app.use((req: Request, res: Response) => {
+    sendError(res, 'NOT_FOUND', `no such path on this repository: ${req.method} ${req.path.slice(0, 200)}`);
+  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (isRepogateError(error)) return sendError(res, error.code, error.message);
+    const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 500;
+    if (status >= 400 && status < 500) return sendError(res, 'BAD_REQUEST', `bad request (${status})`, status);
+    deps.logger.error({ err: error }, 'unexpected error');
+    sendError(res, 'INTERNAL', 'internal error; see the repogate log');
+  });
+  return app;
+}

@@ -1,0 +1,63 @@
+import type { Request, Response, Router } from 'express';
+import { isValidPackageName } from '../registry/rules.js';
+import { sendError, sendRendered } from '../http/responses.js';
+import { factsOf, requestIdOf } from '../http/request-context.js';
+import type { ComposerDeps } from './composer-deps.js';
+import { sendDenial } from './denials.js';
+import { publicBase } from './public-base.js';
+import { renderPackage, renderRoot } from './render-metadata.js';
+
+function clientAddress(req: Request): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** `GET /packages.json` and `GET /p2/{vendor}/{name}.json` / `~dev.json`. */
+export function registerMetadataRoutes(router: Router, deps: ComposerDeps): void {
+  router.get('/packages.json', async (req: Request, res: Response) => {
+    const base = publicBase(req, deps.publicUrl);
+    if (base === undefined) return sendError(res, 'BAD_REQUEST', 'missing or invalid Host header');
+    const address = clientAddress(req);
+    const auth = await deps.access.authenticate(req.headers.authorization, address);
+    if (!auth.ok) return sendDenial(res, auth, 'metadata');
+    const facts = factsOf(res);
+    facts.key = { name: auth.principal.keyName, publicKey: auth.principal.publicKey };
+    const access = deps.access.accountAccess(auth.principal);
+    if (!access.ok) return sendDenial(res, access, 'metadata');
+    deps.usage.record(auth.principal.publicKey, address);
+    const { index, outcome, upstreamMs } = await deps.repository.index(requestIdOf(res));
+    facts.cache = outcome;
+    facts.upstreamMs = upstreamMs;
+    const rendered = deps.renders.get(`root|${index.revision}|${access.fingerprint}|${base}`, () =>
+      renderRoot(index, access, base),
+    );
+    sendRendered(req, res, rendered);
+  });
+
+  router.get('/p2/:vendor/:file', async (req: Request, res: Response) => {
+    const vendor = String(req.params['vendor']);
+    const file = String(req.params['file']);
+    const match = /^(.+?)(~dev)?\.json$/.exec(file);
+    const name = match ? `${vendor}/${match[1]}` : undefined;
+    if (!match || name === undefined || !isValidPackageName(name)) {
+      return sendError(res, 'BAD_REQUEST', 'not a package metadata path: expected /p2/vendor/name.json with a lowercase Composer package name');
+    }
+    const dev = match[2] !== undefined;
+    const base = publicBase(req, deps.publicUrl);
+    if (base === undefined) return sendError(res, 'BAD_REQUEST', 'missing or invalid Host header');
+    const facts = factsOf(res);
+    facts.package = name;
+    const address = clientAddress(req);
+    const decision = await deps.access.checkAccess({ authorization: req.headers.authorization, address, packageName: name });
+    if (!decision.ok) return sendDenial(res, decision, 'metadata');
+    facts.key = { name: decision.principal.keyName, publicKey: decision.principal.publicKey };
+    deps.usage.record(decision.principal.publicKey, address);
+    const source = await deps.repository.package(name, dev, requestIdOf(res));
+    if (!source) return sendError(res, 'NOT_FOUND', `package ${name} not found in the upstream repository`);
+    facts.cache = source.outcome;
+    facts.upstreamMs = source.upstreamMs;
+    const rendered = deps.renders.get(`p2|${source.revision}|${base}`, () =>
+      renderPackage(source, base, deps.rewriter, deps.dists),
+    );
+    sendRendered(req, res, rendered);
+  });
+}

@@ -1,0 +1,60 @@
+import { rulesAllow } from '../registry/rules.js';
+import type { EffectiveAccess } from '../access/access-control.js';
+import type { RepositoryIndex } from '../upstream/repository-index.js';
+import type { PackageSource } from '../upstream/upstream-repository.js';
+import type { DistIndex } from './dist-index.js';
+import { minifyVersions, type VersionEntry } from './minified-metadata.js';
+import { toRendered, type Rendered } from './rendered.js';
+import type { UrlRewriter } from './url-rewriter.js';
+
+/**
+ * A package's Composer 2 metadata file (`/p2/vendor/name.json`) as repogate serves it: minified,
+ * only the named package, dist and source URLs on the upstream host pointed at `base`.
+ */
+export function renderPackage(source: PackageSource, base: string, rewriter: UrlRewriter, dists: DistIndex): Rendered {
+  const versions = source.versions().map((entry) => rewriteEntry(entry, source.name, base, rewriter, dists));
+  return toRendered({ minified: 'composer/2.0', packages: { [source.name]: minifyVersions(versions) } }, source.lastModifiedMs);
+}
+
+function rewriteEntry(entry: VersionEntry, name: string, base: string, rewriter: UrlRewriter, dists: DistIndex): VersionEntry {
+  const { uid: _uid, ...rest } = entry;
+  const result: VersionEntry = rest;
+  for (const field of ['dist', 'source'] as const) {
+    const value = entry[field];
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+    const reference = value as Record<string, unknown>;
+    const url = reference['url'];
+    if (typeof url !== 'string') continue;
+    const rewritten = rewriter.toPublic(url, base);
+    if (rewritten === undefined) continue;
+    result[field] = { ...reference, url: rewritten };
+    if (field === 'dist') dists.learn(new URL(rewritten).pathname, name);
+  }
+  return result;
+}
+
+/** Package names (or patterns) of the index that the key may see. */
+export function visiblePackages(index: RepositoryIndex, access: EffectiveAccess): { names?: string[]; patterns?: string[] } {
+  const allows = (name: string): boolean =>
+    access.grants.some((g) => rulesAllow(g.rules, name)) && (access.scope === null || rulesAllow(access.scope, name));
+  if (index.names) return { names: index.names.filter(allows) };
+  // No list upstream: offer the key's own positive rules (narrowed by scope) as patterns. A name they
+  // admit that the upstream lacks is a 404, which Composer handles.
+  const positive = (access.scope ?? access.grants.flatMap((g) => g.rules)).filter((r) => !r.negated).map((r) => r.glob);
+  return { patterns: [...new Set(positive)].sort() };
+}
+
+/** The root document clients get: always the Composer 2 layout, filtered to what the key may see. */
+export function renderRoot(index: RepositoryIndex, access: EffectiveAccess, base: string): Rendered {
+  const visible = visiblePackages(index, access);
+  const root: Record<string, unknown> = {
+    packages: [],
+    'metadata-url': `${base}/p2/%package%.json`,
+    'notify-batch': `${base}/notify-batch`,
+  };
+  if (visible.names) root['available-packages'] = visible.names;
+  if (visible.patterns) root['available-package-patterns'] = visible.patterns;
+  if (index.warning) root['warning'] = index.warning;
+  if (index.info) root['info'] = index.info;
+  return toRendered(root, index.rootLastModifiedMs);
+}

@@ -1,0 +1,30 @@
+import type { UpstreamClient } from '../upstream/upstream-client.js';
+
+/**
+ * Points URLs on the upstream host at repogate (keeping the path below the upstream's base path),
+ * and maps repogate paths back to the upstream. URLs on other hosts are left alone.
+ */
+export class UrlRewriter {
+  readonly #upstream: UpstreamClient;
+
+  constructor(upstream: UpstreamClient) {
+    this.#upstream = upstream;
+  }
+
+  /** The rewritten URL, or undefined when `url` is not on the upstream (leave it alone). */
+  toPublic(url: string, base: string): string | undefined {
+    let parsed: URL;
+    try {
+      parsed = this.#upstream.resolve(url);
+    } catch {
+      return undefined;
+    }
+    if (!this.#upstream.isUpstreamUrl(parsed)) return undefined;
+    return `${base}${parsed.pathname.slice(this.#upstream.basePath.length)}${parsed.search}`;
+  }
+
+  /** The upstream URL for a path repogate serves on its behalf (archives). */
+  toUpstream(pathAndQuery: string): URL {
+    return new URL(`${this.#upstream.baseUrl}${pathAndQuery}`);
+  }
+}

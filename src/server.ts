@@ -1,0 +1,144 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { AccessControl } from './access/access-control.js';
+import { UsageRecorder } from './access/usage-recorder.js';
+import { createAdminApp } from './admin/admin-app.js';
+import { DocumentCache } from './cache/document-cache.js';
+import { MemoryTier } from './cache/memory-tier.js';
+import { RedisTier } from './cache/redis-tier.js';
+import { createComposerApp } from './composer/composer-app.js';
+import { DistIndex } from './composer/dist-index.js';
+import { RenderCache } from './composer/rendered.js';
+import { UrlRewriter } from './composer/url-rewriter.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { openRegistryDatabase } from './registry/database.js';
+import { createRegistry, type Registry } from './registry/registry.js';
+import { UpstreamClient } from './upstream/upstream-client.js';
+import { UpstreamRepository } from './upstream/upstream-repository.js';
+
+/** A running repogate: both listeners, and what tests may want to reach. */
+export interface RunningRepogate {
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly registry: Registry;
+  readonly access: AccessControl;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** How often the registry version is polled for changes made by other processes. */
+  readonly registryPollMs?: number;
+}
+
+/** The composition root: config → stores → services → listeners. */
+export async function startRepogate(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningRepogate> {
+  const database = await openRegistryDatabase(config.databaseUrl);
+  const registry = createRegistry(database);
+  const access = new AccessControl(registry);
+  access.watch(options.registryPollMs ?? 250, (error) => logger.error({ err: String(error) }, 'registry poll failed'));
+  const usage = new UsageRecorder(registry, logger);
+
+  const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
+  const upstream = new UpstreamClient(config.upstream, logger);
+  const cache = new DocumentCache(
+    upstream,
+    new MemoryTier(config.memoryCacheBytes),
+    redis ? new RedisTier(redis, logger) : undefined,
+    { profile: 'default', ttlMs: config.metadataTtlMs, staleMs: config.staleMs, negativeTtlMs: config.negativeTtlMs },
+    logger,
+  );
+  const repository = new UpstreamRepository(cache, upstream);
+
+  const notReady = async (): Promise<string | undefined> => {
+    try {
+      await registry.version();
+    } catch {
+      return 'registry unavailable';
+    }
+    if (redis && redis.status !== 'ready') return `Redis not connected (${redis.status})`;
+    return undefined;
+  };
+
+  const composerApp = createComposerApp({
+    access,
+    usage,
+    repository,
+    rewriter: new UrlRewriter(upstream),
+    dists: new DistIndex(),
+    renders: new RenderCache(Math.max(16 * 1024 * 1024, Math.floor(config.memoryCacheBytes / 4))),
+    publicUrl: config.publicUrl,
+    logger,
+    notReady,
+  });
+  const adminApp = createAdminApp({ logger });
+
+  const composerServer = composerApp.listen(config.port, config.host);
+  const adminServer = adminApp.listen(config.adminPort, config.adminHost);
+  await Promise.all([listening(composerServer), listening(adminServer)]);
+  composerServer.keepAliveTimeout = 65_000;
+  const url = serverUrl(composerServer);
+  const adminUrl = serverUrl(adminServer);
+  logger.info({ url, adminUrl, upstream: upstream.baseUrl, registry: database.dialect, redis: redis !== undefined }, 'repogate listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await Promise.all([stopServer(composerServer, 10_000), stopServer(adminServer, 2_000)]);
+      access.stop();
+      await usage.stop();
+      await upstream.close();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+      await registry.close();
+    })();
+    return closing;
+  };
+  return { url, adminUrl, registry, access, close };
+}
+
+function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  let warned = false;
+  redis.on('error', (error: Error) => {
+    if (!warned) logger.warn({ err: error.message }, 'Redis connection problem; the in-process cache carries on');
+    warned = true;
+  });
+  redis.on('ready', () => {
+    if (warned) logger.info('Redis connection restored');
+    warned = false;
+  });
+  return redis;
+}
+
+async function listening(server: Server): Promise<void> {
+  if (server.listening) return;
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) => {
+      throw error;
+    }),
+  ]);
+}
+
+function serverUrl(server: Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const shown = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+  return `http://${shown}:${address.port}`;
+}
+
+/** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what is left. */
+async function stopServer(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+}

@@ -1,0 +1,128 @@
+import { isObject, jsonOf } from '../cache/json-document.js';
+import type { CachedDocument } from '../cache/cached-document.js';
+
+/** The three layouts repo.magento.com has served (see composer-protocol.md). */
+export type UpstreamLayout = 'composer2' | 'providers' | 'inline';
+
+/** What repogate knows about the upstream repository, derived from its root document. */
+export interface RepositoryIndex {
+  readonly layout: UpstreamLayout;
+  /** Changes when anything in the index changes. */
+  readonly revision: string;
+  /** Package names the upstream says it has, sorted; null when it doesn't list them. */
+  readonly names: readonly string[] | null;
+  readonly nameSet: ReadonlySet<string> | null;
+  /** `available-package-patterns` of a Composer 2 upstream. */
+  readonly patterns: readonly string[] | null;
+  readonly notifyBatch: string | null;
+  /** Composer 2: the metadata URL template. */
+  readonly metadataUrl: string | null;
+  /** Composer 1: the provider URL template and each package's file hash. */
+  readonly providersUrl: string | null;
+  readonly providerHashes: ReadonlyMap<string, string> | null;
+  /** Inline layout: the whole `packages` map of the root document. */
+  readonly inlinePackages: Readonly<Record<string, unknown>> | null;
+  /** Warnings or info the upstream wants users to see. */
+  readonly warning: string | null;
+  readonly info: string | null;
+  readonly rootLastModifiedMs: number;
+}
+
+/** A Composer 1 provider-include file to load before the index is complete. */
+export interface ProviderInclude {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+export function detectLayout(root: Record<string, unknown>): UpstreamLayout {
+  if (typeof root['metadata-url'] === 'string') return 'composer2';
+  if (typeof root['providers-url'] === 'string' && (isObject(root['provider-includes']) || isObject(root['providers']))) {
+    return 'providers';
+  }
+  return 'inline';
+}
+
+/** The provider-include files named by a Composer 1 root (`p/provider-x$%hash%.json` → concrete paths). */
+export function providerIncludes(root: Record<string, unknown>): ProviderInclude[] {
+  const includes = root['provider-includes'];
+  if (!isObject(includes)) return [];
+  const result: ProviderInclude[] = [];
+  for (const [template, value] of Object.entries(includes)) {
+    if (!isObject(value) || typeof value['sha256'] !== 'string') continue;
+    result.push({ path: template.replace('%hash%', value['sha256']), sha256: value['sha256'] });
+  }
+  return result;
+}
+
+function stringList(value: unknown): string[] | null {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null;
+}
+
+function httpDateMs(value: string | null, fallback: number): number {
+  const ms = value === null ? NaN : Date.parse(value);
+  return Number.isNaN(ms) ? fallback : ms;
+}
+
+/** Builds the index from the root document and, for Composer 1 roots, its provider-include files. */
+export function buildIndex(rootDoc: CachedDocument, includeDocs: readonly CachedDocument[]): RepositoryIndex {
+  const root = jsonOf(rootDoc);
+  const layout = detectLayout(root);
+  const rootLastModifiedMs = httpDateMs(rootDoc.lastModified, rootDoc.changedAt);
+  const base = {
+    layout,
+    revision: [rootDoc.revision, ...includeDocs.map((d) => d.revision)].join('+'),
+    notifyBatch: typeof root['notify-batch'] === 'string' ? root['notify-batch'] : null,
+    warning: typeof root['warning'] === 'string' ? root['warning'] : null,
+    info: typeof root['info'] === 'string' ? root['info'] : null,
+    rootLastModifiedMs,
+  };
+  if (layout === 'composer2') {
+    const names = stringList(root['available-packages'])?.sort() ?? null;
+    return {
+      ...base,
+      names,
+      nameSet: names ? new Set(names) : null,
+      patterns: stringList(root['available-package-patterns']),
+      metadataUrl: root['metadata-url'] as string,
+      providersUrl: null,
+      providerHashes: null,
+      inlinePackages: null,
+    };
+  }
+  if (layout === 'providers') {
+    const hashes = new Map<string, string>();
+    const addProviders = (providers: unknown): void => {
+      if (!isObject(providers)) return;
+      for (const [name, value] of Object.entries(providers)) {
+        if (isObject(value) && typeof value['sha256'] === 'string') hashes.set(name.toLowerCase(), value['sha256']);
+      }
+    };
+    addProviders(root['providers']);
+    for (const doc of includeDocs) addProviders(jsonOf(doc)['providers']);
+    const names = [...hashes.keys()].sort();
+    return {
+      ...base,
+      names,
+      nameSet: new Set(names),
+      patterns: null,
+      metadataUrl: null,
+      providersUrl: root['providers-url'] as string,
+      providerHashes: hashes,
+      inlinePackages: null,
+    };
+  }
+  const packages = isObject(root['packages']) ? root['packages'] : {};
+  const names = Object.keys(packages)
+    .map((n) => n.toLowerCase())
+    .sort();
+  return {
+    ...base,
+    names,
+    nameSet: new Set(names),
+    patterns: null,
+    metadataUrl: null,
+    providersUrl: null,
+    providerHashes: null,
+    inlinePackages: packages,
+  };
+}

@@ -1,0 +1,246 @@
+import type { Readable } from 'node:stream';
+import { gunzip, inflate, brotliDecompress } from 'node:zlib';
+import { promisify } from 'node:util';
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { RepogateError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+const brotliAsync = promisify(brotliDecompress);
+
+export interface UpstreamOptions {
+  /** Base URL of the upstream repository, without trailing slash (it may have a path). */
+  readonly url: string;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  /** Deadline for one whole request (headers and body of a metadata document; headers of an archive). */
+  readonly timeoutMs: number;
+  readonly maxDocumentBytes?: number;
+}
+
+export interface ConditionalHeaders {
+  readonly ifModifiedSince?: string | null | undefined;
+  readonly ifNoneMatch?: string | null | undefined;
+  readonly requestId?: string | undefined;
+}
+
+export interface UpstreamDocument {
+  readonly status: number;
+  readonly body: Buffer;
+  readonly lastModified: string | null;
+  readonly etag: string | null;
+  readonly contentType: string | null;
+  readonly durationMs: number;
+}
+
+export interface UpstreamStream {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Readable;
+}
+
+/**
+ * The HTTP client to the upstream repository: keep-alive pool, the organisation's Basic credentials
+ * added here and only for the upstream's own origin, deadlines, gzip. Failures become
+ * RepogateErrors (UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_AUTH) whose messages never hold
+ * the credentials.
+ */
+export class UpstreamClient {
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly #basePath: string;
+  readonly #authorization: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+  readonly #agent: Agent;
+  readonly #logger: Logger;
+
+  constructor(options: UpstreamOptions, logger: Logger) {
+    const url = new URL(options.url);
+    this.baseUrl = options.url.replace(/\/+$/, '');
+    this.origin = url.origin;
+    this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#authorization =
+      options.username === undefined
+        ? undefined
+        : `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
+    this.#timeoutMs = options.timeoutMs;
+    this.#maxBytes = options.maxDocumentBytes ?? 512 * 1024 * 1024;
+    this.#logger = logger;
+    this.#agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 64,
+      connectTimeout: Math.min(options.timeoutMs, 10_000),
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+  }
+
+  /** The upstream base path ('' or '/something'), which rewritten URLs leave out. */
+  get basePath(): string {
+    return this.#basePath;
+  }
+
+  /** Resolves a URL or path found in upstream documents against the repository URL. */
+  resolve(reference: string): URL {
+    return new URL(reference, `${this.baseUrl}/`);
+  }
+
+  /** True for URLs on the upstream's host (any scheme), under its base path: those are rewritten to repogate. */
+  isUpstreamUrl(url: URL): boolean {
+    const upstream = new URL(this.baseUrl);
+    return url.hostname === upstream.hostname && effectivePort(url) === effectivePort(upstream) && url.pathname.startsWith(`${this.#basePath}/`);
+  }
+
+  /** Fetches a metadata document; the body is read whole (decompressed), within the deadline. */
+  async fetchDocument(url: URL, conditional: ConditionalHeaders = {}): Promise<UpstreamDocument> {
+    const started = performance.now();
+    const headers: Record<string, string> = { 'accept-encoding': 'gzip, deflate, br', accept: 'application/json' };
+    if (conditional.ifModifiedSince) headers['if-modified-since'] = conditional.ifModifiedSince;
+    if (conditional.ifNoneMatch) headers['if-none-match'] = conditional.ifNoneMatch;
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const response = await this.#send(url, 'GET', headers, conditional.requestId, signal);
+    this.#checkAuth(response.statusCode, url);
+    let raw: Buffer;
+    try {
+      raw = await readLimited(response.body, this.#maxBytes);
+    } catch (error) {
+      throw this.#translate(error, url, signal);
+    }
+    const body = await this.#decode(raw, header(response.headers, 'content-encoding'), url);
+    return {
+      status: response.statusCode,
+      body,
+      lastModified: header(response.headers, 'last-modified'),
+      etag: header(response.headers, 'etag'),
+      contentType: header(response.headers, 'content-type'),
+      durationMs: performance.now() - started,
+    };
+  }
+
+  /** Opens a streamed response (archives). The caller must consume or destroy `body`. */
+  async openStream(url: URL, requestId?: string): Promise<UpstreamStream> {
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const response = await this.#send(url, 'GET', { 'accept-encoding': 'identity' }, requestId, signal, false);
+    this.#checkAuth(response.statusCode, url);
+    return { status: response.statusCode, headers: response.headers, body: response.body };
+  }
+
+  /** Best-effort POST (notify-batch); never throws. */
+  async postJson(url: URL, body: unknown, timeoutMs: number): Promise<number | undefined> {
+    try {
+      const response = await this.#send(url, 'POST', { 'content-type': 'application/json' }, undefined, AbortSignal.timeout(timeoutMs), true, JSON.stringify(body));
+      await response.body.dump();
+      return response.statusCode;
+    } catch {
+      return undefined;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+
+  async #send(
+    url: URL,
+    method: 'GET' | 'POST',
+    headers: Record<string, string>,
+    requestId: string | undefined,
+    signal: AbortSignal,
+    bodyDeadline = true,
+    body?: string,
+  ): Promise<Dispatcher.ResponseData> {
+    const all: Record<string, string> = { 'user-agent': 'repogate', ...headers };
+    if (requestId) all['x-request-id'] = requestId;
+    if (this.#authorization && url.origin === this.origin) all['authorization'] = this.#authorization;
+    try {
+      return await request(url, {
+        method,
+        headers: all,
+        body,
+        dispatcher: this.#agent,
+        signal: bodyDeadline ? signal : undefined,
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+    } catch (error) {
+      throw this.#translate(error, url, signal);
+    }
+  }
+
+  #checkAuth(status: number, url: URL): void {
+    if (status === 401 || status === 403) {
+      this.#logger.error(
+        { upstreamStatus: status, path: url.pathname },
+        'UPSTREAM REFUSED THE ORGANISATION KEYS: check REPOGATE_UPSTREAM_USERNAME / REPOGATE_UPSTREAM_PASSWORD and the account behind them',
+      );
+      throw new RepogateError(
+        'UPSTREAM_AUTH',
+        `the upstream repository refused repogate's own credentials (HTTP ${status}); the operator has been alerted`,
+      );
+    }
+  }
+
+  async #decode(raw: Buffer, encoding: string | null, url: URL): Promise<Buffer> {
+    try {
+      switch (encoding?.toLowerCase()) {
+        case undefined:
+        case 'identity':
+          return raw;
+        case 'gzip':
+        case 'x-gzip':
+          return await gunzipAsync(raw);
+        case 'deflate':
+          return await inflateAsync(raw);
+        case 'br':
+          return await brotliAsync(raw);
+        default:
+          return raw;
+      }
+    } catch (error) {
+      throw new RepogateError('UPSTREAM_INVALID', `the upstream sent a corrupt compressed body for ${url.pathname}`, { cause: error });
+    }
+  }
+
+  #translate(error: unknown, url: URL, signal: AbortSignal): RepogateError {
+    if (error instanceof RepogateError) return error;
+    const path = url.pathname;
+    if (
+      signal.aborted ||
+      error instanceof undiciErrors.HeadersTimeoutError ||
+      error instanceof undiciErrors.BodyTimeoutError ||
+      error instanceof undiciErrors.ConnectTimeoutError
+    ) {
+      return new RepogateError('UPSTREAM_TIMEOUT', `the upstream repository did not answer ${path} within ${this.#timeoutMs} ms`, { cause: error });
+    }
+    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown';
+    return new RepogateError('UPSTREAM_UNAVAILABLE', `the upstream repository is unreachable for ${path} (${code})`, { cause: error });
+  }
+}
+
+function effectivePort(url: URL): string {
+  return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {
+  const value = headers[name];
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+async function readLimited(body: Readable, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    total += buffer.length;
+    if (total > maxBytes) {
+      body.destroy();
+      throw new RepogateError('UPSTREAM_INVALID', `the upstream document is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, total);
+}
+

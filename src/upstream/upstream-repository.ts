@@ -1,0 +1,165 @@
+import { LRUCache } from 'lru-cache';
+import type { CachedDocument } from '../cache/cached-document.js';
+import type { CacheOutcome, DocumentCache } from '../cache/document-cache.js';
+import { isObject, jsonOf } from '../cache/json-document.js';
+import { expandVersions, isDevVersion, type VersionEntry } from '../composer/minified-metadata.js';
+import { buildIndex, detectLayout, providerIncludes, type RepositoryIndex } from './repository-index.js';
+import type { UpstreamClient } from './upstream-client.js';
+
+/** One package's metadata as the upstream has it, before rewriting; cheap to obtain on a cache hit. */
+export interface PackageSource {
+  readonly name: string;
+  readonly dev: boolean;
+  /** Identifies the content: what is rendered from it is memoised on this. */
+  readonly revision: string;
+  readonly lastModifiedMs: number;
+  readonly outcome: CacheOutcome;
+  readonly upstreamMs: number;
+  /** Parses (once per revision) and returns the expanded version entries. */
+  versions(): readonly VersionEntry[];
+}
+
+export interface IndexResult {
+  readonly index: RepositoryIndex;
+  readonly outcome: CacheOutcome;
+  readonly upstreamMs: number;
+}
+
+/**
+ * The upstream adapter: whatever layout the upstream serves (Composer 2 `metadata-url`, Composer 1
+ * providers, or everything inline), it answers with the list of package names and, per package, its
+ * versions.
+ */
+export class UpstreamRepository {
+  readonly #cache: DocumentCache;
+  readonly #upstream: UpstreamClient;
+  readonly #indexes = new LRUCache<string, RepositoryIndex>({ max: 4 });
+  readonly #versions = new LRUCache<string, readonly VersionEntry[]>({ max: 2000 });
+
+  constructor(cache: DocumentCache, upstream: UpstreamClient) {
+    this.#cache = cache;
+    this.#upstream = upstream;
+  }
+
+  get upstream(): UpstreamClient {
+    return this.#upstream;
+  }
+
+  async index(requestId?: string): Promise<IndexResult> {
+    const root = await this.#cache.get(this.#upstream.resolve('packages.json'), { requestId });
+    if (root.doc.status !== 200) {
+      return { index: buildIndex(emptyRoot(root.doc), []), outcome: root.outcome, upstreamMs: root.upstreamMs };
+    }
+    const rootJson = jsonOf(root.doc);
+    let upstreamMs = root.upstreamMs;
+    const memoKey = root.doc.revision;
+    let index = this.#indexes.get(memoKey);
+    if (!index) {
+      const includes: CachedDocument[] = [];
+      if (detectLayout(rootJson) === 'providers') {
+        for (const include of providerIncludes(rootJson)) {
+          const result = await this.#cache.get(this.#upstream.resolve(include.path), { immutable: true, requestId });
+          upstreamMs += result.upstreamMs;
+          if (result.doc.status === 200) includes.push(result.doc);
+        }
+      }
+      index = buildIndex(root.doc, includes);
+      this.#indexes.set(memoKey, index);
+    }
+    return { index, outcome: root.outcome, upstreamMs };
+  }
+
+  /** The package's stable (`dev` false) or dev versions, or undefined when the upstream doesn't have it. */
+  async package(name: string, dev: boolean, requestId?: string): Promise<PackageSource | undefined> {
+    const { index, outcome: indexOutcome, upstreamMs: indexMs } = await this.index(requestId);
+    if (index.nameSet && !index.nameSet.has(name)) return undefined;
+    switch (index.layout) {
+      case 'composer2': {
+        const file = `${name}${dev ? '~dev' : ''}`;
+        const url = this.#upstream.resolve(index.metadataUrl!.replace('%package%', file));
+        const result = await this.#cache.get(url, { requestId });
+        if (result.doc.status !== 200) return undefined;
+        const doc = result.doc;
+        return this.#source(name, dev, doc.revision, lastModifiedMs(doc), result.outcome, result.upstreamMs + indexMs, () => {
+          const json = jsonOf(doc);
+          const packages = isObject(json['packages']) ? json['packages'] : {};
+          const list = packages[name];
+          const entries = Array.isArray(list) ? list.filter(isObject) : [];
+          return json['minified'] === 'composer/2.0' ? expandVersions(entries) : entries;
+        });
+      }
+      case 'providers': {
+        const hash = index.providerHashes!.get(name);
+        if (hash === undefined) return undefined;
+        const path = index.providersUrl!.replace('%package%', name).replace('%hash%', hash);
+        const result = await this.#cache.get(this.#upstream.resolve(path), { immutable: true, requestId });
+        if (result.doc.status !== 200) return undefined;
+        const doc = result.doc;
+        return this.#source(name, dev, doc.revision, lastModifiedMs(doc), worst(indexOutcome, result.outcome), result.upstreamMs + indexMs, () =>
+          versionMap(jsonOf(doc)['packages'], name),
+        );
+      }
+      case 'inline': {
+        const packages = index.inlinePackages!;
+        const key = Object.keys(packages).find((k) => k.toLowerCase() === name);
+        if (key === undefined) return undefined;
+        return this.#source(name, dev, index.revision, index.rootLastModifiedMs, indexOutcome, indexMs, () =>
+          versionMap({ [name]: packages[key] }, name),
+        );
+      }
+    }
+  }
+
+  #source(
+    name: string,
+    dev: boolean,
+    docRevision: string,
+    lastModified: number,
+    outcome: CacheOutcome,
+    upstreamMs: number,
+    parseAll: () => VersionEntry[],
+  ): PackageSource {
+    const revision = `${docRevision}:${name}${dev ? '~dev' : ''}`;
+    const memo = this.#versions;
+    return {
+      name,
+      dev,
+      revision,
+      lastModifiedMs: lastModified,
+      outcome,
+      upstreamMs,
+      versions(): readonly VersionEntry[] {
+        let versions = memo.get(revision);
+        if (!versions) {
+          const all = parseAll().map((entry) => ({ ...entry, name }));
+          versions = all.filter((entry) => isDevVersion(entry) === dev);
+          memo.set(revision, versions);
+        }
+        return versions;
+      },
+    };
+  }
+}
+
+/** `{"vendor/name": {"1.0.0": {…}, …}}` (Composer 1 and inline layouts) → a list of entries. */
+function versionMap(packages: unknown, name: string): VersionEntry[] {
+  if (!isObject(packages)) return [];
+  const entry = Object.entries(packages).find(([key]) => key.toLowerCase() === name)?.[1];
+  if (Array.isArray(entry)) return entry.filter(isObject);
+  if (!isObject(entry)) return [];
+  return Object.values(entry).filter(isObject);
+}
+
+function lastModifiedMs(doc: CachedDocument): number {
+  const ms = doc.lastModified === null ? NaN : Date.parse(doc.lastModified);
+  return Number.isNaN(ms) ? doc.changedAt : ms;
+}
+
+const severity: Record<CacheOutcome, number> = { hit: 0, revalidated: 1, miss: 2, stale: 3 };
+function worst(a: CacheOutcome, b: CacheOutcome): CacheOutcome {
+  return severity[a] >= severity[b] ? a : b;
+}
+
+function emptyRoot(doc: CachedDocument): CachedDocument {
+  return { ...doc, status: 200, body: Buffer.from('{"packages":{}}'), revision: 'empty' };
+}
