@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,7 +47,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
   const cache = new DocumentCache(
     upstream,
     new MemoryTier(config.memoryCacheBytes),
-    redis ? new RedisTier(redis, logger) : undefined,
+    redis ? new RedisTier(redis, upstreamNamespace(config.upstream.url), logger) : undefined,
     { profile: 'default', ttlMs: config.metadataTtlMs, staleMs: config.staleMs, negativeTtlMs: config.negativeTtlMs },
     logger,
   );
@@ -141,4 +142,8 @@ async function stopServer(server: Server, graceMs: number): Promise<void> {
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
   await closed;
   clearTimeout(timer);
+}
+
+function upstreamNamespace(url: string): string {
+  return createHash('sha256').update(url).digest('hex').slice(0, 12);
 }

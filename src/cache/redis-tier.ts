@@ -12,17 +12,20 @@ export class RedisTier implements CacheTier {
   readonly name = 'redis';
   readonly #redis: Redis;
   readonly #logger: Logger;
+  readonly #namespace: string;
   #lastWarning = 0;
 
-  constructor(redis: Redis, logger: Logger) {
+  /** `namespace` identifies the upstream (a hash of its URL), so that deployments sharing a Redis don't mix. */
+  constructor(redis: Redis, namespace: string, logger: Logger) {
     this.#redis = redis;
+    this.#namespace = namespace;
     this.#logger = logger;
   }
 
   async get(key: string): Promise<CachedDocument | undefined> {
     if (this.#redis.status !== 'ready') return undefined;
     try {
-      const data = await this.#redis.getBuffer(redisKeys.document(key));
+      const data = await this.#redis.getBuffer(redisKeys.document(this.#namespace, key));
       return data ? deserialiseDocument(data) : undefined;
     } catch (error) {
       this.#warn(error);
@@ -33,7 +36,7 @@ export class RedisTier implements CacheTier {
   async set(key: string, doc: CachedDocument, ttlMs: number): Promise<void> {
     if (this.#redis.status !== 'ready') return;
     try {
-      await this.#redis.set(redisKeys.document(key), serialiseDocument(doc), 'PX', Math.max(1000, Math.round(ttlMs)));
+      await this.#redis.set(redisKeys.document(this.#namespace, key), serialiseDocument(doc), 'PX', Math.max(1000, Math.round(ttlMs)));
     } catch (error) {
       this.#warn(error);
     }
@@ -42,7 +45,7 @@ export class RedisTier implements CacheTier {
   async delete(key: string): Promise<void> {
     if (this.#redis.status !== 'ready') return;
     try {
-      await this.#redis.del(redisKeys.document(key));
+      await this.#redis.del(redisKeys.document(this.#namespace, key));
     } catch (error) {
       this.#warn(error);
     }

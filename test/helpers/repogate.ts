@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import type { Actor } from '../../src/registry/context.js';
+import type { Registry } from '../../src/registry/registry.js';
+import { startRepogate, type RunningRepogate } from '../../src/server.js';
+
+export const testActor: Actor = { type: 'system', id: 'test' };
+
+/** A repogate started in this process for a test, with its log lines captured. */
+export interface TestRepogate extends RunningRepogate {
+  readonly dataDir: string;
+  /** Every log line written so far (JSON text). */
+  readonly logs: string[];
+  /** Stops it and removes its data directory (unless `keepData`). */
+  stop(): Promise<void>;
+}
+
+export interface TestRepogateOptions {
+  readonly upstreamUrl: string;
+  readonly upstreamUsername?: string;
+  readonly upstreamPassword?: string;
+  readonly env?: Record<string, string>;
+  readonly dataDir?: string;
+  readonly keepData?: boolean;
+}
+
+export async function startTestRepogate(options: TestRepogateOptions): Promise<TestRepogate> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'repogate-test-')));
+  const env: Record<string, string> = {
+    PORT: '0',
+    REPOGATE_HOST: '127.0.0.1',
+    REPOGATE_ADMIN_PORT: '0',
+    REPOGATE_DATA_DIR: dataDir,
+    REPOGATE_UPSTREAM_URL: options.upstreamUrl,
+    REPOGATE_UPSTREAM_TIMEOUT_SECONDS: '5',
+    REPOGATE_LOG_LEVEL: 'debug',
+    ...(options.upstreamUsername ? { REPOGATE_UPSTREAM_USERNAME: options.upstreamUsername } : {}),
+    ...(options.upstreamPassword ? { REPOGATE_UPSTREAM_PASSWORD: options.upstreamPassword } : {}),
+    ...options.env,
+  };
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+      callback();
+    },
+  });
+  const config = loadConfig(env);
+  const logger = createLogger({ level: config.logLevel, destination });
+  const running = await startRepogate(config, logger, { registryPollMs: 100 });
+  return {
+    ...running,
+    dataDir,
+    logs,
+    async stop() {
+      await running.close();
+      if (!options.keepData && !options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Credentials of a key made for a test. */
+export interface TestKey {
+  readonly accountId: string;
+  readonly publicKey: string;
+  readonly privateKey: string;
+  readonly authorization: string;
+}
+
+export function basic(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/**
+ * Entitlements shaped like repo.magento.com's: open source for everyone, Commerce for entitled
+ * accounts, a marketplace vendor for its buyers.
+ */
+export async function defineStandardEntitlements(registry: Registry): Promise<void> {
+  await registry.entitlements.define('open-source', ['magento/*', '!magento/product-enterprise-edition', '!magento/module-*-commerce'], testActor);
+  await registry.entitlements.define('commerce', ['magento/*'], testActor);
+  await registry.entitlements.define('marketplace', ['mageplaza/*', 'amasty/*', 'yotpo/*'], testActor);
+  await registry.entitlements.define('everything', ['*/*'], testActor);
+}
+
+/** Creates (if needed) an account with the given grants and a fresh key for it. */
+export async function createTestKey(
+  registry: Registry,
+  options: { accountId?: string; grants?: readonly string[]; keyName?: string; scope?: readonly string[]; cidrs?: readonly string[]; expiresOn?: string } = {},
+): Promise<TestKey> {
+  const accountId = options.accountId ?? `MAG${Math.floor(Math.random() * 1e9)}`;
+  if (!(await registry.accounts.find(accountId))) {
+    await registry.accounts.create({ id: accountId, name: `Account ${accountId}` }, testActor);
+    for (const grant of options.grants ?? ['open-source', 'marketplace']) {
+      await registry.entitlements.grant(accountId, grant, null, testActor);
+    }
+  }
+  const issued = await registry.keys.create(
+    accountId,
+    options.keyName ?? 'test developer',
+    { scope: options.scope, cidrs: options.cidrs, expiresOn: options.expiresOn },
+    testActor,
+  );
+  return {
+    accountId,
+    publicKey: issued.key.publicKey,
+    privateKey: issued.privateKey,
+    authorization: basic(issued.key.publicKey, issued.privateKey),
+  };
+}
