@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
+import { EE_MODULES } from './mock-upstream/catalog.js';
 import { createLogger } from '../../src/logger.js';
 import type { Actor } from '../../src/registry/context.js';
 import type { Registry } from '../../src/registry/registry.js';
@@ -80,7 +81,8 @@ export function basic(username: string, password: string): string {
  * accounts, a marketplace vendor for its buyers.
  */
 export async function defineStandardEntitlements(registry: Registry): Promise<void> {
-  await registry.entitlements.define('open-source', ['magento/*', '!magento/product-enterprise-edition', '!magento/module-*-commerce'], testActor);
+  const commerceOnly = ['magento/product-enterprise-edition', 'magento/magento2-ee-base', ...EE_MODULES.map((m) => `magento/module-${m}`)];
+  await registry.entitlements.define('open-source', ['magento/*', ...commerceOnly.map((name) => `!${name}`)], testActor);
   await registry.entitlements.define('commerce', ['magento/*'], testActor);
   await registry.entitlements.define('marketplace', ['mageplaza/*', 'amasty/*', 'yotpo/*'], testActor);
   await registry.entitlements.define('everything', ['*/*'], testActor);
