@@ -43,6 +43,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
   const usage = new UsageRecorder(registry, logger);
 
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
+  if (redis) await redisReady(redis, 3000);
   const upstream = new UpstreamClient(config.upstream, logger);
   const cache = new DocumentCache(
     upstream,
@@ -116,6 +117,12 @@ function connectRedis(url: string, logger: Logger): Redis {
     warned = false;
   });
   return redis;
+}
+
+/** Gives Redis a moment to connect before traffic starts; repogate starts without it when it doesn't. */
+async function redisReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
 }
 
 async function listening(server: Server): Promise<void> {

@@ -16,14 +16,14 @@ export function buildProgram(): Command {
   const program = new Command('repogate')
     .description('Authenticating Composer repository proxy: one set of upstream keys, a key pair per developer and CI job')
     .option('--json', 'machine-readable output (JSON on stdout, errors as JSON on stderr)')
-    .showSuggestionAfterError()
-    .configureOutput({ outputError: () => undefined });
+    .showSuggestionAfterError();
   registerServeCommand(program);
   registerAccountCommands(program);
   registerEntitlementCommands(program);
   registerGrantCommands(program);
   registerKeyCommands(program);
   registerTokenCommands(program);
+  // Commander's messages are printed by reportError, in the CLI's one-line (or JSON) form.
   applyToAll(program, (command) => command.exitOverride().configureOutput({ outputError: () => undefined }));
   return program;
 }
@@ -54,7 +54,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
 
 function reportError(error: unknown, json: boolean): number {
   if (error instanceof CommanderError) {
-    // --help and --version end here with exit code 0; help shown for a missing subcommand with 1.
+    // --help ends here with exit code 0; a missing subcommand shows the help on stderr (code commander.help).
     if (error.exitCode === 0) return exitCodes.ok;
     if (error.code !== 'commander.help') {
       // One line, like every other error: commander puts its "(Did you mean …?)" on a line of its own.

@@ -7,7 +7,7 @@ export function registerGrantCommands(program: Command): void {
   program
     .command('grant')
     .argument('<MAGEID>', 'the account', parse.mageId)
-    .argument('<entitlement>', 'the entitlement to grant')
+    .argument('<entitlement>', 'the entitlement to grant', parse.entitlementName)
     .description('grant an entitlement to an account (again: change its expiry)')
     .option('--expires <YYYY-MM-DD>', 'last day on which the grant counts', parse.date)
     .action((id: string, entitlement: string, options: { expires?: string }, command: Command) =>
@@ -21,7 +21,7 @@ export function registerGrantCommands(program: Command): void {
   program
     .command('revoke')
     .argument('<MAGEID>', 'the account', parse.mageId)
-    .argument('<entitlement>', 'the entitlement to take away')
+    .argument('<entitlement>', 'the entitlement to take away', parse.entitlementName)
     .description('take an entitlement away from an account')
     .action((id: string, entitlement: string, _options: unknown, command: Command) =>
       withSession(command, async ({ registry, actor, output }) => {
