@@ -22,7 +22,9 @@ export function assertName(value: string, what: string, max = 100): string {
   const name = value.trim();
   if (name.length === 0) throw invalid(`${what} must not be empty`);
   if (name.length > max) throw invalid(`${what} is too long (at most ${max} characters)`);
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid(`${what} must not contain control characters`);
+  if ([...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+    throw invalid(`${what} must not contain control characters`);
+  }
   return name;
 }
 

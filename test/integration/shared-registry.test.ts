@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { cliPath, createDataDir, repoRoot, runCli } from '../helpers/cli.js';
+import { createDataDir, repoRoot, runCli } from '../helpers/cli.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { freePort } from '../helpers/redis.js';
 import { basic } from '../helpers/repogate.js';

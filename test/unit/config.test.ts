@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { isRepogateError, type RepogateError } from '../../src/errors.js';
+
+function configError(env: Record<string, string>): RepogateError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (isRepogateError(error)) return error;
+    throw error;
+  }
+  assert.fail(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+void describe('loadConfig', () => {
+  void test('defaults match the design’s configuration table', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.upstream, {
+      url: 'https://repo.magento.com',
+      username: undefined,
+      password: undefined,
+      timeoutMs: 30_000,
+    });
+    assert.equal(config.publicUrl, undefined);
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.adminPort, 8081);
+    assert.equal(config.adminHost, '127.0.0.1');
+    assert.equal(config.adminToken, undefined);
+    assert.equal(config.dataDir, resolve('./data'));
+    assert.equal(config.databaseUrl, `sqlite:${resolve('./data', 'registry.sqlite')}`);
+    assert.equal(config.redisUrl, undefined);
+    assert.equal(config.metadataTtlMs, 300 * 1000);
+    assert.equal(config.staleMs, 604_800 * 1000);
+    assert.equal(config.archiveCacheBytes, 10_737_418_240);
+    assert.deepEqual(config.downloads, { url: undefined, mageId: undefined, token: undefined });
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.upstream));
+  });
+
+  void test('the environment wins over the defaults', () => {
+    const config = loadConfig({
+      REPOGATE_UPSTREAM_URL: 'http://mock-upstream.test:9000/',
+      REPOGATE_UPSTREAM_USERNAME: 'upstream-public',
+      REPOGATE_UPSTREAM_PASSWORD: 'upstream-private',
+      REPOGATE_PUBLIC_URL: 'https://composer.example.test/',
+      PORT: '9090',
+      REPOGATE_HOST: '127.0.0.1',
+      REPOGATE_ADMIN_PORT: '9091',
+      REPOGATE_ADMIN_HOST: '0.0.0.0',
+      REPOGATE_ADMIN_TOKEN: 'a-long-enough-admin-token',
+      REPOGATE_DATA_DIR: '/var/lib/repogate',
+      REPOGATE_DATABASE_URL: 'postgres://db.test/repogate',
+      REDIS_URL: 'redis://cache.test:6379',
+      REPOGATE_METADATA_TTL_SECONDS: '60',
+      REPOGATE_STALE_SECONDS: '0',
+      REPOGATE_ARCHIVE_CACHE_BYTES: '0',
+      REPOGATE_DOWNLOADS_URL: 'https://downloads.test',
+      REPOGATE_DOWNLOADS_MAGEID: 'MAG1',
+      REPOGATE_DOWNLOADS_TOKEN: 'downloads-token',
+    });
+    assert.deepEqual(
+      [config.upstream.url, config.upstream.username, config.upstream.password, config.publicUrl],
+      ['http://mock-upstream.test:9000', 'upstream-public', 'upstream-private', 'https://composer.example.test'],
+    );
+    assert.deepEqual([config.port, config.host, config.adminPort, config.adminHost], [9090, '127.0.0.1', 9091, '0.0.0.0']);
+    assert.equal(config.adminToken, 'a-long-enough-admin-token');
+    assert.equal(config.dataDir, '/var/lib/repogate');
+    assert.equal(config.databaseUrl, 'postgres://db.test/repogate');
+    assert.equal(config.redisUrl, 'redis://cache.test:6379');
+    assert.deepEqual([config.metadataTtlMs, config.staleMs, config.archiveCacheBytes], [60_000, 0, 0]);
+    assert.deepEqual(config.downloads, { url: 'https://downloads.test', mageId: 'MAG1', token: 'downloads-token' });
+  });
+
+  void test('an empty variable counts as unset', () => {
+    assert.equal(loadConfig({ PORT: '', REPOGATE_PUBLIC_URL: '' }).port, 8080);
+  });
+
+  void test('the SQLite registry follows the data directory', () => {
+    assert.equal(loadConfig({ REPOGATE_DATA_DIR: '/srv/gate' }).databaseUrl, 'sqlite:/srv/gate/registry.sqlite');
+  });
+
+  void test('several bad values are reported at once, each naming its variable', () => {
+    const error = configError({
+      PORT: 'abc',
+      REPOGATE_ADMIN_PORT: '70000',
+      REPOGATE_UPSTREAM_URL: 'ftp://repo.example.test',
+      REPOGATE_METADATA_TTL_SECONDS: '-5',
+      REDIS_URL: 'localhost:6379',
+      REPOGATE_DATABASE_URL: 'mysql://db/x',
+    });
+    assert.equal(error.code, 'CONFIG_INVALID');
+    assert.equal(error.exitCode, 2);
+    for (const name of [
+      'PORT',
+      'REPOGATE_ADMIN_PORT',
+      'REPOGATE_UPSTREAM_URL',
+      'REPOGATE_METADATA_TTL_SECONDS',
+      'REDIS_URL',
+      'REPOGATE_DATABASE_URL',
+    ]) {
+      assert.match(error.message, new RegExp(`^\\s*${name}: `, 'm'), `${name} in:\n${error.message}`);
+    }
+  });
+
+  void test('REPOGATE_UPSTREAM_USERNAME without REPOGATE_UPSTREAM_PASSWORD is refused, and the reverse', () => {
+    const halves: Array<Record<string, string>> = [
+      { REPOGATE_UPSTREAM_USERNAME: 'upstream-public' },
+      { REPOGATE_UPSTREAM_PASSWORD: 'upstream-private' },
+    ];
+    for (const env of halves) {
+      const error = configError(env);
+      assert.equal(error.code, 'CONFIG_INVALID');
+      assert.match(error.message, /REPOGATE_UPSTREAM_USERNAME/);
+      assert.match(error.message, /REPOGATE_UPSTREAM_PASSWORD/);
+      assert.ok(!error.message.includes('upstream-private'));
+    }
+  });
+
+  void test('secrets are never echoed in the error', () => {
+    const error = configError({ REPOGATE_ADMIN_TOKEN: 'tiny-secret', PORT: 'abc' });
+    assert.match(error.message, /REPOGATE_ADMIN_TOKEN/);
+    assert.ok(!error.message.includes('tiny-secret'), error.message);
+  });
+
+  void test(
+    'credentials inside a URL value are never echoed in the error',
+    { todo: 'src/config.ts echoes the value of REDIS_URL / REPOGATE_DATABASE_URL, which can hold a password' },
+    () => {
+      const error = configError({
+        REDIS_URL: 'http://user:redis-pass-1234@cache.test:6379',
+        REPOGATE_DATABASE_URL: 'mysql://root:db-pass-5678@db.test/x',
+      });
+      assert.match(error.message, /REDIS_URL/);
+      assert.ok(!error.message.includes('redis-pass-1234'), error.message);
+      assert.ok(!error.message.includes('db-pass-5678'), error.message);
+    },
+  );
+});
