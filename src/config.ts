@@ -2,8 +2,15 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { RepogateError } from './errors.js';
 
-const port = z.coerce.number().int().min(0).max(65535);
-const seconds = z.coerce.number().int().min(0);
+const wholeNumber = (max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().max(max, `must be at most ${max}`));
+const port = wholeNumber(65535);
+const seconds = wholeNumber(10 * 365 * 24 * 3600);
 const optionalString = z.string().min(1).optional();
 const httpUrl = z
   .string()
@@ -14,7 +21,13 @@ const envSchema = z.object({
   REPOGATE_UPSTREAM_URL: httpUrl.default('https://repo.magento.com'),
   REPOGATE_UPSTREAM_USERNAME: optionalString,
   REPOGATE_UPSTREAM_PASSWORD: optionalString,
-  REPOGATE_UPSTREAM_TIMEOUT_SECONDS: z.coerce.number().positive().max(300).default(30),
+  REPOGATE_UPSTREAM_TIMEOUT_SECONDS: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of seconds')
+    .transform(Number)
+    .pipe(z.number().positive('must be more than 0').max(300, 'must be at most 300'))
+    .default(30),
   REPOGATE_PUBLIC_URL: httpUrl.optional(),
   PORT: port.default(8080),
   REPOGATE_HOST: z.string().min(1).default('0.0.0.0'),
@@ -30,8 +43,10 @@ const envSchema = z.object({
   REPOGATE_METADATA_TTL_SECONDS: seconds.default(300),
   REPOGATE_STALE_SECONDS: seconds.default(604800),
   REPOGATE_NEGATIVE_TTL_SECONDS: seconds.default(60),
-  REPOGATE_MEMORY_CACHE_BYTES: z.coerce.number().int().min(1_048_576).default(268_435_456),
-  REPOGATE_ARCHIVE_CACHE_BYTES: z.coerce.number().int().min(0).default(10_737_418_240),
+  REPOGATE_MEMORY_CACHE_BYTES: wholeNumber(Number.MAX_SAFE_INTEGER)
+    .pipe(z.number().min(1_048_576, 'must be at least 1048576 (1 MiB)'))
+    .default(268_435_456),
+  REPOGATE_ARCHIVE_CACHE_BYTES: wholeNumber(Number.MAX_SAFE_INTEGER).default(10_737_418_240),
   REPOGATE_DOWNLOADS_URL: httpUrl.optional(),
   REPOGATE_DOWNLOADS_MAGEID: optionalString,
   REPOGATE_DOWNLOADS_TOKEN: optionalString,
@@ -74,24 +89,21 @@ export interface Config {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const problems: string[] = [];
+  if ((input['REPOGATE_UPSTREAM_USERNAME'] === undefined) !== (input['REPOGATE_UPSTREAM_PASSWORD'] === undefined)) {
+    problems.push('REPOGATE_UPSTREAM_USERNAME, REPOGATE_UPSTREAM_PASSWORD: must be set together');
+  }
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+    for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? 'environment');
-      const value = input[name];
-      const shown = value === undefined || /PASSWORD|TOKEN/.test(name) ? '' : ` (got "${value}")`;
-      return `${name}: ${issue.message}${shown}`;
-    });
-    throw new RepogateError('CONFIG_INVALID', `invalid configuration:\n  ${lines.join('\n  ')}`);
+      problems.push(`${name}: ${issue.message}${shownValue(name, input[name])}`);
+    }
   }
-  const e = parsed.data;
-  const problems: string[] = [];
-  if ((e.REPOGATE_UPSTREAM_USERNAME === undefined) !== (e.REPOGATE_UPSTREAM_PASSWORD === undefined)) {
-    problems.push('REPOGATE_UPSTREAM_USERNAME and REPOGATE_UPSTREAM_PASSWORD must be set together');
-  }
-  if (problems.length > 0) {
+  if (!parsed.success || problems.length > 0) {
     throw new RepogateError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
+  const e = parsed.data;
   const dataDir = resolve(e.REPOGATE_DATA_DIR);
   const trimSlash = (u: string): string => u.replace(/\/+$/, '');
   return Object.freeze({
@@ -122,4 +134,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     logLevel: e.REPOGATE_LOG_LEVEL,
   });
+}
+
+/** The offending value, for the error message — never a secret: no passwords, tokens or URL credentials. */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined || /PASSWORD|TOKEN|USERNAME/.test(name)) return '';
+  const safe = value.replace(/\/\/[^/@\s]*@/g, '//***@');
+  return ` (got "${safe.length > 80 ? `${safe.slice(0, 80)}…` : safe}")`;
 }

@@ -14,6 +14,7 @@ import { DistIndex } from './composer/dist-index.js';
 import { RenderCache } from './composer/rendered.js';
 import { UrlRewriter } from './composer/url-rewriter.js';
 import type { Config } from './config.js';
+import { RepogateError } from './errors.js';
 import type { Logger } from './logger.js';
 import { openRegistryDatabase } from './registry/database.js';
 import { createRegistry, type Registry } from './registry/registry.js';
@@ -79,7 +80,18 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
 
   const composerServer = composerApp.listen(config.port, config.host);
   const adminServer = adminApp.listen(config.adminPort, config.adminHost);
-  await Promise.all([listening(composerServer), listening(adminServer)]);
+  try {
+    await Promise.all([listening(composerServer), listening(adminServer)]);
+  } catch (error) {
+    // One listener could not bind: release everything, so the process can exit.
+    await Promise.all([stopServer(composerServer, 0), stopServer(adminServer, 0)]);
+    access.stop();
+    await usage.stop();
+    await upstream.close();
+    redis?.disconnect();
+    await registry.close();
+    throw new RepogateError('CONFIG_INVALID', `cannot listen: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
   composerServer.keepAliveTimeout = 65_000;
   const url = serverUrl(composerServer);
   const adminUrl = serverUrl(adminServer);
@@ -144,6 +156,7 @@ function serverUrl(server: Server): string {
 
 /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what is left. */
 async function stopServer(server: Server, graceMs: number): Promise<void> {
+  if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);

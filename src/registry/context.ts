@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { RepogateError } from '../errors.js';
 import type { Database } from './schema.js';
 
 /** Who made a change: the CLI's user, the operator (admin token), an account owner, or repogate itself. */
@@ -41,7 +42,9 @@ export class RegistryContext {
 
   /** Runs `fn` in a write transaction, records `audit(result)` and announces the change once committed. */
   async write<T>(actor: Actor, fn: (trx: Tx) => Promise<T>, audit: (result: T) => AuditEntry): Promise<T> {
-    const result = await this.db.transaction().execute(async (trx) => {
+    const result = await this.db
+      .transaction()
+      .execute(async (trx) => {
       await sql`update registry_state set version = version + 1 where id = 1`.execute(trx);
       const value = await fn(trx);
       const entry = audit(value);
@@ -58,7 +61,10 @@ export class RegistryContext {
         })
         .execute();
       return value;
-    });
+    })
+      .catch((error: unknown) => {
+        throw translateConstraintError(error);
+      });
     for (const listener of this.#listeners) listener();
     return result;
   }
@@ -79,4 +85,16 @@ export function parseJsonList(text: string | null): string[] | null {
   if (text === null) return null;
   const value: unknown = JSON.parse(text);
   return Array.isArray(value) ? value.map(String) : null;
+}
+
+/**
+ * A uniqueness violation means a concurrent writer created the same thing first (SQLite
+ * SQLITE_CONSTRAINT_PRIMARYKEY/UNIQUE, PostgreSQL 23505): report it as ALREADY_EXISTS.
+ */
+function translateConstraintError(error: unknown): unknown {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505') {
+    return new RepogateError('ALREADY_EXISTS', 'it already exists (created at the same moment by another process)', { cause: error });
+  }
+  return error;
 }

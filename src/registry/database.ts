@@ -50,10 +50,19 @@ async function openSqlite(path: string): Promise<RegistryDatabase> {
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
 }
 
+/**
+ * Brings the schema to the latest version. Several processes may open a new registry at once (the
+ * CLI and a server); one wins the race and the others, failing on tables that now exist, try again
+ * and find nothing left to do.
+ */
 async function migrate(db: Kysely<Database>, dialect: RegistryDialect): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
-    throw new RepogateError('REGISTRY_UNAVAILABLE', `registry migration failed: ${String(error)}`, { cause: error });
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (!error) return;
+    lastError = error;
+    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
   }
+  throw new RepogateError('REGISTRY_UNAVAILABLE', `registry migration failed: ${String(lastError)}`, { cause: lastError });
 }
