@@ -28,12 +28,15 @@ const envSchema = z.object({
     .transform(Number)
     .pipe(z.number().positive('must be more than 0').max(300, 'must be at most 300'))
     .default(30),
+  REPOGATE_UPSTREAM_FAILURES_TO_OPEN: wholeNumber(1000).pipe(z.number().min(1, 'must be at least 1')).default(5),
+  REPOGATE_UPSTREAM_RETRY_SECONDS: wholeNumber(3600).pipe(z.number().min(1, 'must be at least 1')).default(10),
   REPOGATE_PUBLIC_URL: httpUrl.optional(),
   PORT: port.default(8080),
   REPOGATE_HOST: z.string().min(1).default('0.0.0.0'),
   REPOGATE_ADMIN_PORT: port.default(8081),
   REPOGATE_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   REPOGATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  REPOGATE_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   REPOGATE_DATA_DIR: z.string().min(1).default('./data'),
   REPOGATE_DATABASE_URL: z
     .string()
@@ -50,6 +53,9 @@ const envSchema = z.object({
   REPOGATE_DOWNLOADS_URL: httpUrl.optional(),
   REPOGATE_DOWNLOADS_MAGEID: optionalString,
   REPOGATE_DOWNLOADS_TOKEN: optionalString,
+  REPOGATE_AUTH_FAILURES_PER_KEY: wholeNumber(1_000_000).pipe(z.number().min(1, 'must be at least 1')).default(20),
+  REPOGATE_AUTH_FAILURES_PER_ADDRESS: wholeNumber(1_000_000).pipe(z.number().min(1, 'must be at least 1')).default(300),
+  REPOGATE_AUTH_FAILURE_WINDOW_SECONDS: wholeNumber(86_400).pipe(z.number().min(1, 'must be at least 1')).default(300),
   REPOGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -60,6 +66,8 @@ export interface Config {
     readonly username: string | undefined;
     readonly password: string | undefined;
     readonly timeoutMs: number;
+    /** Circuit breaker: consecutive failures that open it, and how long it stays open. */
+    readonly breaker: { readonly failureThreshold: number; readonly openMs: number };
   };
   readonly publicUrl: string | undefined;
   readonly port: number;
@@ -67,6 +75,8 @@ export interface Config {
   readonly adminPort: number;
   readonly adminHost: string;
   readonly adminToken: string | undefined;
+  /** Signs the admin page's session cookies; instances that share it share sessions. Unset: see admin/web/session.ts. */
+  readonly sessionSecret: string | undefined;
   readonly dataDir: string;
   readonly databaseUrl: string;
   readonly redisUrl: string | undefined;
@@ -79,6 +89,11 @@ export interface Config {
     readonly url: string | undefined;
     readonly mageId: string | undefined;
     readonly token: string | undefined;
+  };
+  readonly authThrottle: {
+    readonly failuresPerKey: number;
+    readonly failuresPerAddress: number;
+    readonly windowSeconds: number;
   };
   readonly logLevel: string;
 }
@@ -112,6 +127,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       username: e.REPOGATE_UPSTREAM_USERNAME,
       password: e.REPOGATE_UPSTREAM_PASSWORD,
       timeoutMs: Math.round(e.REPOGATE_UPSTREAM_TIMEOUT_SECONDS * 1000),
+      breaker: Object.freeze({
+        failureThreshold: e.REPOGATE_UPSTREAM_FAILURES_TO_OPEN,
+        openMs: e.REPOGATE_UPSTREAM_RETRY_SECONDS * 1000,
+      }),
     }),
     publicUrl: e.REPOGATE_PUBLIC_URL === undefined ? undefined : trimSlash(e.REPOGATE_PUBLIC_URL),
     port: e.PORT,
@@ -119,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPort: e.REPOGATE_ADMIN_PORT,
     adminHost: e.REPOGATE_ADMIN_HOST,
     adminToken: e.REPOGATE_ADMIN_TOKEN,
+    sessionSecret: e.REPOGATE_SESSION_SECRET,
     dataDir,
     databaseUrl: e.REPOGATE_DATABASE_URL ?? `sqlite:${resolve(dataDir, 'registry.sqlite')}`,
     redisUrl: e.REDIS_URL,
@@ -132,13 +152,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mageId: e.REPOGATE_DOWNLOADS_MAGEID,
       token: e.REPOGATE_DOWNLOADS_TOKEN,
     }),
+    authThrottle: Object.freeze({
+      failuresPerKey: e.REPOGATE_AUTH_FAILURES_PER_KEY,
+      failuresPerAddress: e.REPOGATE_AUTH_FAILURES_PER_ADDRESS,
+      windowSeconds: e.REPOGATE_AUTH_FAILURE_WINDOW_SECONDS,
+    }),
     logLevel: e.REPOGATE_LOG_LEVEL,
   });
 }
 
 /** The offending value, for the error message — never a secret: no passwords, tokens or URL credentials. */
 function shownValue(name: string, value: string | undefined): string {
-  if (value === undefined || /PASSWORD|TOKEN|USERNAME/.test(name)) return '';
+  if (value === undefined || /PASSWORD|TOKEN|USERNAME|SECRET/.test(name)) return '';
   const safe = value.replace(/\/\/[^/@\s]*@/g, '//***@');
   return ` (got "${safe.length > 80 ? `${safe.slice(0, 80)}…` : safe}")`;
 }

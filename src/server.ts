@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { AccessControl } from './access/access-control.js';
+import { AuthThrottle } from './access/auth-throttle.js';
 import { UsageRecorder } from './access/usage-recorder.js';
 import { createAdminApp } from './admin/admin-app.js';
 import { DocumentCache } from './cache/document-cache.js';
@@ -39,12 +40,12 @@ export interface StartOptions {
 export async function startRepogate(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningRepogate> {
   const database = await openRegistryDatabase(config.databaseUrl);
   const registry = createRegistry(database);
-  const access = new AccessControl(registry);
+  const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
+  if (redis) await redisReady(redis, 3000);
+  const access = new AccessControl(registry, { throttle: new AuthThrottle({ ...config.authThrottle, redis }) });
   access.watch(options.registryPollMs ?? 250, (error) => logger.error({ err: String(error) }, 'registry poll failed'));
   const usage = new UsageRecorder(registry, logger);
 
-  const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
-  if (redis) await redisReady(redis, 3000);
   const upstream = new UpstreamClient(config.upstream, logger);
   const cache = new DocumentCache(
     upstream,

@@ -5,6 +5,7 @@ import { parseRules, rulesAllow, type PackageRule } from '../registry/rules.js';
 import { hashSecret } from '../registry/secrets.js';
 import { keyStringPattern } from '../registry/secrets.js';
 import { timingSafeEqual } from 'node:crypto';
+import type { AuthThrottle } from './auth-throttle.js';
 import { parseBasicAuthorization } from './basic-auth.js';
 import { addressAllowed, compileNetworks, type CompiledGrant, type Principal } from './principal.js';
 
@@ -13,6 +14,8 @@ export interface Denial {
   readonly ok: false;
   readonly code: ErrorCode;
   readonly reason: string;
+  /** For RATE_LIMITED: when to try again. */
+  readonly retryAfterSeconds?: number;
 }
 
 export type AuthResult = { readonly ok: true; readonly principal: Principal } | Denial;
@@ -45,6 +48,7 @@ const deny = (code: ErrorCode, reason: string): Denial => ({ ok: false, code, re
 export class AccessControl {
   readonly #registry: Registry;
   readonly #now: () => Date;
+  readonly #throttle: AuthThrottle | undefined;
   readonly #keys = new LRUCache<string, CachedKey | 'unknown'>({ max: 200_000 });
   /** Authorization header → public key, for headers already verified since the last change. */
   readonly #verified = new LRUCache<string, string>({ max: 50_000 });
@@ -52,9 +56,10 @@ export class AccessControl {
   #knownVersion = -1;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(registry: Registry, options: { now?: () => Date } = {}) {
+  constructor(registry: Registry, options: { now?: () => Date; throttle?: AuthThrottle } = {}) {
     this.#registry = registry;
     this.#now = options.now ?? (() => new Date());
+    this.#throttle = options.throttle;
     registry.onChange(() => this.invalidate());
   }
 
@@ -102,17 +107,25 @@ export class AccessControl {
       if (presented.kind === 'none') {
         return deny('AUTH_REQUIRED', 'authentication required: use your repogate public key as username and private key as password');
       }
-      if (presented.kind === 'malformed') return deny('AUTH_INVALID', `invalid credentials: ${presented.reason}`);
+      const publicKey = presented.kind === 'basic' && keyStringPattern.test(presented.username) ? presented.username : undefined;
+      const retryAfter = await this.#throttle?.retryAfter(publicKey, address);
+      if (retryAfter !== undefined) {
+        return {
+          ...deny('RATE_LIMITED', `too many failed authentications${publicKey ? ` for public key ${publicKey}` : ''}; try again in ${retryAfter} s`),
+          retryAfterSeconds: retryAfter,
+        };
+      }
+      const failure = async (reason: string): Promise<Denial> => {
+        await this.#throttle?.failed(publicKey, address);
+        return deny('AUTH_INVALID', `invalid credentials: ${reason}`);
+      };
+      if (presented.kind === 'malformed') return failure(presented.reason);
       const { username, password } = presented;
-      if (!keyStringPattern.test(username)) {
-        return deny('AUTH_INVALID', 'invalid credentials: the username must be a public key of 32 hexadecimal characters');
-      }
-      const cached = await this.#load(username);
-      if (cached === 'unknown') return deny('AUTH_INVALID', `invalid credentials: unknown public key ${username}`);
+      if (publicKey === undefined) return failure('the username must be a public key of 32 hexadecimal characters');
+      const cached = await this.#load(publicKey);
+      if (cached === 'unknown') return failure(`unknown public key ${publicKey}`);
       const presentedHash = Buffer.from(hashSecret(password), 'hex');
-      if (!timingSafeEqual(presentedHash, cached.hash)) {
-        return deny('AUTH_INVALID', `invalid credentials: wrong private key for public key ${username}`);
-      }
+      if (!timingSafeEqual(presentedHash, cached.hash)) return failure(`wrong private key for public key ${username}`);
       this.#verified.set(authorization!, username);
       principal = cached.principal;
     }

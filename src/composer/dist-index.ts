@@ -19,8 +19,8 @@ export class DistIndex {
 }
 
 export function packageFromArchivePath(path: string): string | undefined {
-  const match = /^\/archives\/([^/]+)\/([^/]+)\/[^/]+$/.exec(path);
-  if (!match) return undefined;
+  const match = /^\/archives\/([^/]+)\/([^/]+)\/([A-Za-z0-9][A-Za-z0-9._+~-]*)$/.exec(path);
+  if (!match || match[3]!.includes('..')) return undefined;
   const name = `${match[1]}/${match[2]}`.toLowerCase();
   return isValidPackageName(name) ? name : undefined;
 }

@@ -24,13 +24,13 @@ export function registerMetadataRoutes(router: Router, deps: ComposerDeps): void
     const access = deps.access.accountAccess(auth.principal);
     if (!access.ok) return sendDenial(res, access, 'metadata');
     deps.usage.record(auth.principal.publicKey, address);
-    const { index, outcome, upstreamMs } = await deps.repository.index(requestIdOf(res));
+    const { index, outcome, upstreamMs, confirmedAt } = await deps.repository.index(requestIdOf(res));
     facts.cache = outcome;
     facts.upstreamMs = upstreamMs;
     const rendered = deps.renders.get(`root|${index.revision}|${access.fingerprint}|${base}`, () =>
       renderRoot(index, access, base),
     );
-    sendRendered(req, res, rendered);
+    sendRendered(req, res, rendered, outcome === 'stale' ? { confirmedAt } : undefined);
   });
 
   router.get('/p2/:vendor/:file', async (req: Request, res: Response) => {
@@ -58,6 +58,6 @@ export function registerMetadataRoutes(router: Router, deps: ComposerDeps): void
     const rendered = deps.renders.get(`p2|${source.revision}|${base}`, () =>
       renderPackage(source, base, deps.rewriter, deps.dists),
     );
-    sendRendered(req, res, rendered);
+    sendRendered(req, res, rendered, source.outcome === 'stale' ? { confirmedAt: source.confirmedAt } : undefined);
   });
 }

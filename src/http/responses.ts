@@ -33,7 +33,12 @@ function oneLine(message: string): string {
  * Writes a memoised rendering: 304 without a body when the client's If-None-Match or
  * If-Modified-Since says it has it, else the bytes (gzipped when the client accepts it).
  */
-export function sendRendered(req: Request, res: Response, rendered: Rendered): void {
+export function sendRendered(req: Request, res: Response, rendered: Rendered, stale?: { confirmedAt: number }): void {
+  if (stale) {
+    // RFC 9111 §5.2 (Age) and the RFC 7234 Warning 110: served from cache because the upstream failed.
+    res.setHeader('Age', String(Math.max(0, Math.floor((Date.now() - stale.confirmedAt) / 1000))));
+    res.setHeader('Warning', '110 repogate "Response is Stale"');
+  }
   res.setHeader('Last-Modified', rendered.lastModified);
   res.setHeader('ETag', rendered.etag);
   res.setHeader('Cache-Control', 'private, no-cache');

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { CircuitBreaker } from './circuit-breaker.js';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
@@ -17,6 +18,8 @@ export interface UpstreamOptions {
   /** Deadline for one whole request (headers and body of a metadata document; headers of an archive). */
   readonly timeoutMs: number;
   readonly maxDocumentBytes?: number;
+  /** Consecutive failures (network errors, timeouts, 5xx) that open the circuit, and for how long. */
+  readonly breaker?: { readonly failureThreshold: number; readonly openMs: number };
 }
 
 export interface ConditionalHeaders {
@@ -55,6 +58,7 @@ export class UpstreamClient {
   readonly #maxBytes: number;
   readonly #agent: Agent;
   readonly #logger: Logger;
+  readonly #breaker: CircuitBreaker;
 
   constructor(options: UpstreamOptions, logger: Logger) {
     const url = new URL(options.url);
@@ -68,6 +72,7 @@ export class UpstreamClient {
     this.#timeoutMs = options.timeoutMs;
     this.#maxBytes = options.maxDocumentBytes ?? 512 * 1024 * 1024;
     this.#logger = logger;
+    this.#breaker = new CircuitBreaker(options.breaker ?? { failureThreshold: 5, openMs: 10_000 });
     this.#agent = new Agent({
       keepAliveTimeout: 30_000,
       connections: 64,
@@ -106,6 +111,7 @@ export class UpstreamClient {
     try {
       raw = await readLimited(response.body, this.#maxBytes);
     } catch (error) {
+      this.#breaker.failed();
       throw this.#translate(error, url, signal);
     }
     const body = await this.#decode(raw, header(response.headers, 'content-encoding'), url);
@@ -138,6 +144,11 @@ export class UpstreamClient {
     }
   }
 
+  /** `closed` (normal), `open` (failing fast) or `half-open` (probing). */
+  get circuit(): 'closed' | 'open' | 'half-open' {
+    return this.#breaker.state;
+  }
+
   close(): Promise<void> {
     return this.#agent.close();
   }
@@ -151,11 +162,18 @@ export class UpstreamClient {
     bodyDeadline = true,
     body?: string,
   ): Promise<Dispatcher.ResponseData> {
+    const waitMs = this.#breaker.admit();
+    if (waitMs > 0) {
+      throw new RepogateError(
+        'UPSTREAM_UNAVAILABLE',
+        `the upstream repository keeps failing; repogate will try it again in ${Math.ceil(waitMs / 1000)} s`,
+      );
+    }
     const all: Record<string, string> = { 'user-agent': 'repogate', ...headers };
     if (requestId) all['x-request-id'] = requestId;
     if (this.#authorization && url.origin === this.origin) all['authorization'] = this.#authorization;
     try {
-      return await request(url, {
+      const response = await request(url, {
         method,
         headers: all,
         body,
@@ -164,7 +182,11 @@ export class UpstreamClient {
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
       });
+      if (response.statusCode >= 500) this.#breaker.failed();
+      else this.#breaker.succeeded();
+      return response;
     } catch (error) {
+      this.#breaker.failed();
       throw this.#translate(error, url, signal);
     }
   }

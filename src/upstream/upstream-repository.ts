@@ -15,6 +15,8 @@ export interface PackageSource {
   readonly lastModifiedMs: number;
   readonly outcome: CacheOutcome;
   readonly upstreamMs: number;
+  /** When the upstream last confirmed the content (ms since epoch): a stale answer's age. */
+  readonly confirmedAt: number;
   /** Parses (once per revision) and returns the expanded version entries. */
   versions(): readonly VersionEntry[];
 }
@@ -23,6 +25,7 @@ export interface IndexResult {
   readonly index: RepositoryIndex;
   readonly outcome: CacheOutcome;
   readonly upstreamMs: number;
+  readonly confirmedAt: number;
 }
 
 /**
@@ -48,7 +51,7 @@ export class UpstreamRepository {
   async index(requestId?: string): Promise<IndexResult> {
     const root = await this.#cache.get(this.#upstream.resolve('packages.json'), { requestId });
     if (root.doc.status !== 200) {
-      return { index: buildIndex(emptyRoot(root.doc), []), outcome: root.outcome, upstreamMs: root.upstreamMs };
+      return { index: buildIndex(emptyRoot(root.doc), []), outcome: root.outcome, upstreamMs: root.upstreamMs, confirmedAt: root.doc.fetchedAt };
     }
     const rootJson = jsonOf(root.doc);
     let upstreamMs = root.upstreamMs;
@@ -66,12 +69,12 @@ export class UpstreamRepository {
       index = buildIndex(root.doc, includes);
       this.#indexes.set(memoKey, index);
     }
-    return { index, outcome: root.outcome, upstreamMs };
+    return { index, outcome: root.outcome, upstreamMs, confirmedAt: root.doc.fetchedAt };
   }
 
   /** The package's stable (`dev` false) or dev versions, or undefined when the upstream doesn't have it. */
   async package(name: string, dev: boolean, requestId?: string): Promise<PackageSource | undefined> {
-    const { index, outcome: indexOutcome, upstreamMs: indexMs } = await this.index(requestId);
+    const { index, outcome: indexOutcome, upstreamMs: indexMs, confirmedAt: indexConfirmedAt } = await this.index(requestId);
     if (index.nameSet && !index.nameSet.has(name)) return undefined;
     switch (index.layout) {
       case 'composer2': {
@@ -80,7 +83,7 @@ export class UpstreamRepository {
         const result = await this.#cache.get(url, { requestId });
         if (result.doc.status !== 200) return undefined;
         const doc = result.doc;
-        return this.#source(name, dev, doc.revision, lastModifiedMs(doc), result.outcome, result.upstreamMs + indexMs, () => {
+        return this.#source(name, dev, doc.revision, lastModifiedMs(doc), result.outcome, result.upstreamMs + indexMs, doc.fetchedAt, () => {
           const json = jsonOf(doc);
           const packages = isObject(json['packages']) ? json['packages'] : {};
           const list = packages[name];
@@ -95,7 +98,7 @@ export class UpstreamRepository {
         const result = await this.#cache.get(this.#upstream.resolve(path), { immutable: true, requestId });
         if (result.doc.status !== 200) return undefined;
         const doc = result.doc;
-        return this.#source(name, dev, doc.revision, lastModifiedMs(doc), worst(indexOutcome, result.outcome), result.upstreamMs + indexMs, () =>
+        return this.#source(name, dev, doc.revision, lastModifiedMs(doc), worst(indexOutcome, result.outcome), result.upstreamMs + indexMs, indexConfirmedAt, () =>
           versionMap(jsonOf(doc)['packages'], name),
         );
       }
@@ -103,7 +106,7 @@ export class UpstreamRepository {
         const packages = index.inlinePackages!;
         const key = Object.keys(packages).find((k) => k.toLowerCase() === name);
         if (key === undefined) return undefined;
-        return this.#source(name, dev, index.revision, index.rootLastModifiedMs, indexOutcome, indexMs, () =>
+        return this.#source(name, dev, index.revision, index.rootLastModifiedMs, indexOutcome, indexMs, indexConfirmedAt, () =>
           versionMap({ [name]: packages[key] }, name),
         );
       }
@@ -117,6 +120,7 @@ export class UpstreamRepository {
     lastModified: number,
     outcome: CacheOutcome,
     upstreamMs: number,
+    confirmedAt: number,
     parseAll: () => VersionEntry[],
   ): PackageSource {
     const revision = `${docRevision}:${name}${dev ? '~dev' : ''}`;
@@ -128,6 +132,7 @@ export class UpstreamRepository {
       lastModifiedMs: lastModified,
       outcome,
       upstreamMs,
+      confirmedAt,
       versions(): readonly VersionEntry[] {
         let versions = memo.get(revision);
         if (!versions) {

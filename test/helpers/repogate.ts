@@ -39,6 +39,8 @@ export async function startTestRepogate(options: TestRepogateOptions): Promise<T
     REPOGATE_UPSTREAM_URL: options.upstreamUrl,
     REPOGATE_UPSTREAM_TIMEOUT_SECONDS: '5',
     REPOGATE_LOG_LEVEL: 'debug',
+    // Tests share 127.0.0.1 (and sometimes a Redis): only the throttling tests count failures per address.
+    REPOGATE_AUTH_FAILURES_PER_ADDRESS: '100000',
     ...(options.upstreamUsername ? { REPOGATE_UPSTREAM_USERNAME: options.upstreamUsername } : {}),
     ...(options.upstreamPassword ? { REPOGATE_UPSTREAM_PASSWORD: options.upstreamPassword } : {}),
     ...options.env,
