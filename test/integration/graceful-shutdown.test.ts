@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createDataDir, repoRoot, runCli } from '../helpers/cli.js';
+import { startMockUpstream } from '../helpers/mock-upstream/index.js';
+import { freePort } from '../helpers/redis.js';
+import { basic } from '../helpers/repogate.js';
+
+async function waitForHealth(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not yet
+    }
+    assert.ok(child.exitCode === null && Date.now() < deadline, `server did not start:\n${log()}`);
+    await delay(100);
+  }
+}
+
+test('SIGTERM: repogate stops accepting, finishes the download in flight, records last use, and exits 0', async () => {
+  const upstream = await startMockUpstream({ layout: 'composer2' });
+  const data = await createDataDir();
+  const env = { REPOGATE_UPSTREAM_URL: upstream.url, REPOGATE_UPSTREAM_USERNAME: upstream.username, REPOGATE_UPSTREAM_PASSWORD: upstream.password };
+  try {
+    for (const args of [
+      ['entitlements', 'define', 'everything', '--rule', '*/*'],
+      ['accounts', 'create', 'MAG777', '--name', 'Shutdown'],
+      ['grant', 'MAG777', 'everything'],
+    ]) {
+      const r = await runCli(args, { dataDir: data.dataDir, env });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const made = await runCli(['keys', 'create', '--account', 'MAG777', '--name', 'ci', '--json'], { dataDir: data.dataDir, env });
+    const key = JSON.parse(made.stdout) as { publicKey: string; privateKey: string };
+    const authorization = basic(key.publicKey, key.privateKey);
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    let log = '';
+    const server = spawn(process.execPath, [join(repoRoot, 'dist/src/main.js')], {
+      env: { ...process.env, ...env, REPOGATE_DATA_DIR: data.dataDir, PORT: String(port), REPOGATE_ADMIN_PORT: '0', REPOGATE_HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+    server.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+    await waitForHealth(url, server, () => log);
+
+    const meta = (await (await fetch(`${url}/p2/magento/magento2-base.json`, { headers: { authorization } })).json()) as {
+      packages: Record<string, Array<{ dist?: { url: string; shasum: string } }>>;
+    };
+    const dist = meta.packages['magento/magento2-base']![0]!.dist!;
+    upstream.setBandwidth(600_000);
+    const download = fetch(dist.url, { headers: { authorization } }).then(async (r) => ({ status: r.status, bytes: Buffer.from(await r.arrayBuffer()) }));
+    await delay(400);
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    await delay(200);
+    await assert.rejects(fetch(`${url}/healthz`), 'a new connection is refused once shutting down');
+    const { status, bytes } = await download;
+    assert.equal(status, 200);
+    assert.equal(createHash('sha1').update(bytes).digest('hex'), dist.shasum, 'the download in flight completed whole');
+    assert.equal(await exited, 0, log);
+
+    const shown = await runCli(['keys', 'show', key.publicKey, '--json'], { dataDir: data.dataDir, env });
+    const detail = JSON.parse(shown.stdout) as { lastUsedAt: string | null; lastUsedAddress: string | null };
+    assert.ok(detail.lastUsedAt, 'last use was flushed on shutdown');
+    assert.match(detail.lastUsedAddress ?? '', /127\.0\.0\.1/);
+  } finally {
+    await upstream.close();
+    await data.cleanup();
+  }
+});
