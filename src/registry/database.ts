@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Pool } from 'pg';
 import { RepogateError } from '../errors.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
@@ -12,22 +13,27 @@ export type RegistryDialect = 'sqlite' | 'postgres';
 export interface RegistryDatabase {
   readonly db: Kysely<Database>;
   readonly dialect: RegistryDialect;
+  /** Where it is, for logs and messages: a file path, or the PostgreSQL URL without its password. */
   readonly location: string;
   close(): Promise<void>;
 }
 
+/** Connections each process keeps to PostgreSQL at most. */
+const postgresPoolSize = 10;
+
+/** True for the URLs {@link openRegistryDatabase} opens as PostgreSQL. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
 /**
  * Opens (and migrates) the registry named by a database URL: `sqlite:/path/to/file` (the embedded
- * default, WAL mode so that the CLI and a running server can share it) or `postgres://…`.
+ * default, WAL mode so that the CLI and a running server can share it) or `postgres://…` (for several
+ * instances; the same schema, migrations and queries).
  */
 export async function openRegistryDatabase(url: string): Promise<RegistryDatabase> {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new RepogateError(
-      'CONFIG_INVALID',
-      'REPOGATE_DATABASE_URL: the PostgreSQL registry is not available in this version; unset it to use SQLite',
-    );
-  }
+  if (isPostgresUrl(url)) return openPostgres(url);
   throw new RepogateError('CONFIG_INVALID', `REPOGATE_DATABASE_URL: unsupported database URL scheme`);
 }
 
@@ -51,9 +57,49 @@ async function openSqlite(path: string): Promise<RegistryDatabase> {
 }
 
 /**
+ * PostgreSQL through a pg Pool. `bigint` columns (the registry version, audit ids) are parsed to
+ * numbers: they stay far below 2^53. Idle connections that the server drops are replaced on the next
+ * query; an error on one is not fatal to the process.
+ */
+async function openPostgres(url: string): Promise<RegistryDatabase> {
+  const location = redactUrl(url);
+  const { default: pg } = await import('pg');
+  const int8 = pg.types.builtins.INT8;
+  const pool: Pool = new pg.Pool({
+    connectionString: url,
+    max: postgresPoolSize,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'repogate',
+    types: {
+      getTypeParser: (id, format) => (id === int8 ? (value: string) => Number(value) : pg.types.getTypeParser(id, format)),
+    },
+  });
+  // An idle client whose connection breaks emits here; without a listener the process would crash.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrate(db, 'postgres');
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    const reason = error instanceof RepogateError ? error.message : String(error);
+    throw new RepogateError('REGISTRY_UNAVAILABLE', `cannot open the registry database at ${location}: ${reason}`, {
+      cause: error,
+    });
+  }
+  return { db, dialect: 'postgres', location, close: () => db.destroy() };
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^/@\s:]*):[^/@\s]*@/, '//$1:***@');
+}
+
+/**
  * Brings the schema to the latest version. Several processes may open a new registry at once (the
- * CLI and a server); one wins the race and the others, failing on tables that now exist, try again
- * and find nothing left to do.
+ * CLI and a server, or several instances); one wins the race and the others, failing on tables that
+ * now exist, try again and find nothing left to do. (On PostgreSQL the migrator also holds an
+ * advisory lock while it migrates.)
  */
 async function migrate(db: Kysely<Database>, dialect: RegistryDialect): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
