@@ -18,7 +18,10 @@ import type { Config } from './config.js';
 import { RepogateError } from './errors.js';
 import type { Logger } from './logger.js';
 import { openRegistryDatabase } from './registry/database.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { metricsHandler, withMetricsRoute } from './metrics/metrics-route.js';
 import { createRegistry, type Registry } from './registry/registry.js';
+import { startRetention } from './registry/retention.js';
 import { UpstreamClient } from './upstream/upstream-client.js';
 import { UpstreamRepository } from './upstream/upstream-repository.js';
 
@@ -28,10 +31,14 @@ export interface RunningRepogate {
   readonly adminUrl: string;
   readonly registry: Registry;
   readonly access: AccessControl;
+  /** Writes buffered key activity (last use, audit events, download counts) now. */
+  flushUsage(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
+  /** Metrics to update (a fresh set when omitted). */
+  readonly metrics?: Metrics;
   /** How often the registry version is polled for changes made by other processes. */
   readonly registryPollMs?: number;
 }
@@ -45,13 +52,15 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
   const access = new AccessControl(registry, { throttle: new AuthThrottle({ ...config.authThrottle, redis }) });
   access.watch(options.registryPollMs ?? 250, (error) => logger.error({ err: String(error) }, 'registry poll failed'));
   const usage = new UsageRecorder(registry, logger);
+  const metrics = options.metrics ?? createMetrics();
+  const stopRetention = startRetention(registry, config.auditRetentionDays, logger);
 
-  const upstream = new UpstreamClient(config.upstream, logger);
+  const upstream = new UpstreamClient(config.upstream, logger, metrics);
   const cache = new DocumentCache(
     upstream,
     new MemoryTier(config.memoryCacheBytes),
     redis ? new RedisTier(redis, upstreamNamespace(config.upstream.url), logger) : undefined,
-    { profile: 'default', ttlMs: config.metadataTtlMs, staleMs: config.staleMs, negativeTtlMs: config.negativeTtlMs },
+    { profile: 'default', ttlMs: config.metadataTtlMs, staleMs: config.staleMs, negativeTtlMs: config.negativeTtlMs, metrics },
     logger,
   );
   const repository = new UpstreamRepository(cache, upstream);
@@ -76,11 +85,13 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     publicUrl: config.publicUrl,
     logger,
     notReady,
+    metrics,
   });
   const adminApp = createAdminApp({ logger });
 
   const composerServer = composerApp.listen(config.port, config.host);
-  const adminServer = adminApp.listen(config.adminPort, config.adminHost);
+  const adminListener = withMetricsRoute(adminApp, metricsHandler(metrics, registry, config.adminToken));
+  const adminServer = adminListener.listen(config.adminPort, config.adminHost);
   try {
     await Promise.all([listening(composerServer), listening(adminServer)]);
   } catch (error) {
@@ -103,6 +114,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     closing ??= (async () => {
       await Promise.all([stopServer(composerServer, 10_000), stopServer(adminServer, 2_000)]);
       access.stop();
+      stopRetention();
       await usage.stop();
       await upstream.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
@@ -110,7 +122,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     })();
     return closing;
   };
-  return { url, adminUrl, registry, access, close };
+  return { url, adminUrl, registry, access, flushUsage: () => usage.flush(), close };
 }
 
 function connectRedis(url: string, logger: Logger): Redis {

@@ -1,17 +1,23 @@
 import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/registry.js';
+import type { ActivityEvent } from '../registry/usage.js';
 
 /**
- * Last-used time and address per key, gathered in memory and written in batches, so that the
- * request path never waits for a database write.
+ * What keys do — last-used time and address, activity events for the audit trail, download counts
+ * from Composer's notify-batch — gathered in memory and written in batches, so that the request
+ * path never waits for a database write.
  */
 export class UsageRecorder {
   readonly #registry: Registry;
   readonly #logger: Logger;
-  #pending = new Map<string, { at: string; address: string }>();
+  #lastUsed = new Map<string, { at: string; address: string }>();
+  #activity: ActivityEvent[] = [];
+  /** `${day}\u0000${accountId}\u0000${publicKey}\u0000${package}` → count */
+  #downloads = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
 
-  constructor(registry: Registry, logger: Logger, flushIntervalMs = 5000) {
+  constructor(registry: Registry, logger: Logger, flushIntervalMs = 2000) {
     this.#registry = registry;
     this.#logger = logger;
     this.#timer = setInterval(() => void this.flush(), flushIntervalMs);
@@ -19,17 +25,52 @@ export class UsageRecorder {
   }
 
   record(publicKey: string, address: string): void {
-    this.#pending.set(publicKey, { at: new Date().toISOString(), address });
+    this.#lastUsed.set(publicKey, { at: new Date().toISOString(), address });
   }
 
-  async flush(): Promise<void> {
-    if (this.#pending.size === 0) return;
-    const batch = [...this.#pending].map(([publicKey, usage]) => ({ publicKey, ...usage }));
-    this.#pending = new Map();
+  /** A metadata fetch or archive download by a key, for the audit trail. */
+  activity(event: Omit<ActivityEvent, 'at'>): void {
+    this.#activity.push({ ...event, at: new Date().toISOString() });
+    if (this.#activity.length >= 5000) void this.flush();
+  }
+
+  /** Composer's download notifications (notify-batch) for one key. */
+  downloads(publicKey: string, accountId: string, packages: readonly string[]): void {
+    const day = new Date().toISOString().slice(0, 10);
+    for (const name of packages) {
+      const key = [day, accountId, publicKey, name].join('\u0000');
+      this.#downloads.set(key, (this.#downloads.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** Writes everything gathered so far. Flushes never overlap. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#write());
+    return this.#flushing;
+  }
+
+  async #write(): Promise<void> {
+    const lastUsed = [...this.#lastUsed].map(([publicKey, usage]) => ({ publicKey, ...usage }));
+    const activity = this.#activity;
+    const downloads = this.#downloads;
+    this.#lastUsed = new Map();
+    this.#activity = [];
+    this.#downloads = new Map();
     try {
-      await this.#registry.keys.recordUsage(batch);
+      await this.#registry.keys.recordUsage(lastUsed);
+      await this.#registry.usage.appendActivity(activity);
+      const grouped = new Map<string, Array<{ publicKey: string; package: string; count: number }>>();
+      for (const [key, count] of downloads) {
+        const [day = '', accountId = '', publicKey = '', name = ''] = key.split('\u0000');
+        const group = `${day}\u0000${accountId}`;
+        grouped.set(group, [...(grouped.get(group) ?? []), { publicKey, package: name, count }]);
+      }
+      for (const [group, counts] of grouped) {
+        const [day = '', accountId = ''] = group.split('\u0000');
+        await this.#registry.usage.addDownloads(day, accountId, counts);
+      }
     } catch (error) {
-      this.#logger.warn({ err: String(error), keys: batch.length }, 'could not record key usage');
+      this.#logger.warn({ err: String(error), keys: lastUsed.length, events: activity.length }, 'could not record key usage');
     }
   }
 

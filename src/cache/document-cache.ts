@@ -1,5 +1,6 @@
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { CacheTier } from './cache-tier.js';
 import { revisionOf, type CachedDocument } from './cached-document.js';
@@ -24,6 +25,8 @@ export interface DocumentCacheOptions {
   readonly staleMs: number;
   readonly negativeTtlMs: number;
   readonly now?: () => number;
+  /** Counts lookups by tier and outcome, and single-flight waits. */
+  readonly metrics?: Pick<Metrics, 'cacheLookups' | 'singleFlightWaits'>;
 }
 
 /**
@@ -60,12 +63,20 @@ export class DocumentCache {
    */
   async get(url: URL, options: { immutable?: boolean; requestId?: string } = {}): Promise<DocumentResult> {
     const key = this.keyFor(url);
-    const cached = this.#memory.peek(key) ?? (await this.#fromShared(key));
+    const inMemory = this.#memory.peek(key);
+    const cached = inMemory ?? (await this.#fromShared(key));
+    const metrics = this.#options.metrics;
     if (cached && (options.immutable || this.#isFresh(cached))) {
+      metrics?.cacheLookups.inc({ tier: inMemory ? 'memory' : 'redis', outcome: 'hit' });
       return { doc: cached, outcome: 'hit', upstreamMs: 0 };
     }
-    const { promise } = this.#flights.run(key, () => this.#refresh(key, url, cached, options.requestId));
-    return promise;
+    const { promise, shared } = this.#flights.run(key, () => this.#refresh(key, url, cached, options.requestId));
+    if (shared) metrics?.singleFlightWaits.inc();
+    if (!metrics) return promise;
+    return promise.then((result) => {
+      metrics.cacheLookups.inc({ tier: result.outcome === 'stale' ? (inMemory ? 'memory' : 'redis') : 'upstream', outcome: result.outcome });
+      return result;
+    });
   }
 
   /** Number of refreshes in flight (single-flight leaders). */

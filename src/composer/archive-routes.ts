@@ -6,12 +6,11 @@ import { factsOf, requestIdOf } from '../http/request-context.js';
 import type { ComposerDeps } from './composer-deps.js';
 import { sendDenial } from './denials.js';
 
-const passHeaders = ['content-type', 'content-length', 'last-modified', 'etag'] as const;
-
 /**
  * Archives: any GET for a dist path repogate rewrote (`/archives/<vendor>/<name>/…` on
- * repo.magento.com). Checked against the key's entitlements by package, then streamed from the
- * upstream with bounded memory.
+ * repo.magento.com). Checked against the key's entitlements by package on every request (cached
+ * or not), then answered by the archive cache: the pinned bytes from disk, or streamed from the
+ * upstream with bounded memory while they are pinned and stored (src/archives/archive-cache.ts).
  */
 export function registerArchiveRoutes(router: Router, deps: ComposerDeps): void {
   router.get(/.*/, async (req: Request, res: Response, next: NextFunction) => {
@@ -25,33 +24,33 @@ export function registerArchiveRoutes(router: Router, deps: ComposerDeps): void 
     if (!decision.ok) return sendDenial(res, decision, 'archive');
     facts.key = { name: decision.principal.keyName, publicKey: decision.principal.publicKey };
     deps.usage.record(decision.principal.publicKey, address);
+    deps.usage.activity({
+      publicKey: decision.principal.publicKey,
+      accountId: decision.principal.accountId,
+      action: 'archive.downloaded',
+      package: packageName,
+      address,
+      detail: { path },
+    });
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-    const started = performance.now();
-    let upstream;
+    let archive;
     try {
-      upstream = await deps.repository.upstream.openStream(deps.rewriter.toUpstream(path + query), requestIdOf(res));
+      archive = await deps.archives.open({ path: path + query, packageName, requestId: requestIdOf(res) });
     } catch (error) {
       if (isRepogateError(error)) return sendError(res, error.code, error.message);
       throw error;
     }
-    facts.upstreamMs = performance.now() - started;
-    facts.cache = 'pass';
-    if (upstream.status === 404 || upstream.status === 410) {
-      upstream.body.destroy();
-      return sendError(res, 'NOT_FOUND', `archive not found upstream: ${path}`);
-    }
-    if (upstream.status !== 200) {
-      upstream.body.destroy();
-      return sendError(res, 'UPSTREAM_UNAVAILABLE', `the upstream repository answered HTTP ${upstream.status} for this archive`);
-    }
+    facts.cache = archive.outcome;
+    if (archive.upstreamMs !== undefined) facts.upstreamMs = archive.upstreamMs;
     res.status(200);
-    for (const name of passHeaders) {
-      const value = upstream.headers[name];
-      if (value !== undefined) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(archive.headers)) res.setHeader(name, value);
+    if (req.method === 'HEAD') {
+      archive.body.destroy();
+      res.end();
+      return;
     }
-    if (!res.hasHeader('content-type')) res.setHeader('content-type', 'application/zip');
     try {
-      await pipeline(upstream.body, res);
+      await pipeline(archive.body, res);
     } catch (error) {
       deps.logger.warn({ path, err: error instanceof Error ? error.message : String(error) }, 'archive stream ended early');
       res.destroy();

@@ -12,7 +12,7 @@ export function createComposerApp(deps: ComposerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(accessLog(deps.logger));
+  app.use(accessLog(deps.logger, deps.metrics ? { listener: 'composer', metrics: deps.metrics } : undefined));
   const router = express.Router({ caseSensitive: true, strict: true });
   registerServiceRoutes(router, deps);
   registerMetadataRoutes(router, deps);

@@ -1,6 +1,8 @@
 import type { AccessControl } from '../access/access-control.js';
+import type { ArchiveCache } from '../archives/archive-cache.js';
 import type { UsageRecorder } from '../access/usage-recorder.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { UpstreamRepository } from '../upstream/upstream-repository.js';
 import type { DistIndex } from './dist-index.js';
 import type { RenderCache } from './rendered.js';
@@ -14,8 +16,12 @@ export interface ComposerDeps {
   readonly rewriter: UrlRewriter;
   readonly dists: DistIndex;
   readonly renders: RenderCache;
+  /** Archives: pinned, cached on disk, streamed (also gives the pinned shasums for rendering). */
+  readonly archives: ArchiveCache;
   readonly publicUrl: string | undefined;
   readonly logger: Logger;
   /** Undefined when ready, else what is not. */
   readonly notReady: () => Promise<string | undefined>;
+  /** Request, refusal and latency metrics (optional, for tests that build the app alone). */
+  readonly metrics?: Metrics;
 }

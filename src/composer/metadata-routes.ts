@@ -5,7 +5,7 @@ import { factsOf, requestIdOf } from '../http/request-context.js';
 import type { ComposerDeps } from './composer-deps.js';
 import { sendDenial } from './denials.js';
 import { publicBase } from './public-base.js';
-import { renderPackage, renderRoot } from './render-metadata.js';
+import { packageRenderKey, renderPackage, renderRoot } from './render-metadata.js';
 
 function clientAddress(req: Request): string {
   return req.socket.remoteAddress ?? 'unknown';
@@ -55,8 +55,15 @@ export function registerMetadataRoutes(router: Router, deps: ComposerDeps): void
     if (!source) return sendError(res, 'NOT_FOUND', `package ${name} not found in the upstream repository`);
     facts.cache = source.outcome;
     facts.upstreamMs = source.upstreamMs;
-    const rendered = deps.renders.get(`p2|${source.revision}|${base}`, () =>
-      renderPackage(source, base, deps.rewriter, deps.dists),
+    deps.usage.activity({
+      publicKey: decision.principal.publicKey,
+      accountId: decision.principal.accountId,
+      action: 'metadata.fetched',
+      package: dev ? `${name}~dev` : name,
+      address,
+    });
+    const rendered = deps.renders.get(packageRenderKey(source, base, deps.archives), () =>
+      renderPackage(source, base, deps.rewriter, deps.dists, deps.archives),
     );
     sendRendered(req, res, rendered, source.outcome === 'stale' ? { confirmedAt: source.confirmedAt } : undefined);
   });

@@ -28,7 +28,8 @@ export function registerServiceRoutes(router: Router, deps: ComposerDeps): void 
       return sendError(res, 'BAD_REQUEST', 'expected {"downloads": [{"name": "vendor/package", "version": "1.0.0.0"}, …]}');
     }
     deps.usage.record(auth.principal.publicKey, address);
-    deps.logger.info({ publicKey: auth.principal.publicKey, key: auth.principal.keyName, downloads }, 'download notification');
+    deps.usage.downloads(auth.principal.publicKey, auth.principal.accountId, downloads.map((d) => d.name));
+    deps.logger.debug({ publicKey: auth.principal.publicKey, key: auth.principal.keyName, count: downloads.length }, 'download notification');
     const { index } = await deps.repository.index().catch(() => ({ index: undefined }));
     if (index?.notifyBatch) {
       const target = deps.repository.upstream.resolve(index.notifyBatch);

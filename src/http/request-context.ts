@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
+import { routeOf, type Metrics } from '../metrics/metrics.js';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -25,8 +26,23 @@ export function requestIdOf(res: Response): string {
   return String(res.locals['requestId']);
 }
 
-/** Gives each request an id (the client's X-Request-Id when sane) and logs it when it ends. */
-export function accessLog(logger: Logger) {
+const refusalCodes = new Set([
+  'AUTH_REQUIRED',
+  'AUTH_INVALID',
+  'KEY_DISABLED',
+  'KEY_EXPIRED',
+  'ADDRESS_NOT_ALLOWED',
+  'ACCOUNT_SUSPENDED',
+  'NO_ACTIVE_GRANT',
+  'NOT_ENTITLED',
+  'RATE_LIMITED',
+]);
+
+/**
+ * Gives each request an id (the client's X-Request-Id when sane) and, when it ends, logs it and
+ * counts it (requests by route and status, latency, refusals by reason).
+ */
+export function accessLog(logger: Logger, observe?: { listener: 'composer' | 'admin'; metrics: Metrics }) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     const incoming = req.headers['x-request-id'];
@@ -35,6 +51,13 @@ export function accessLog(logger: Logger) {
     res.setHeader('X-Request-Id', id);
     res.on('close', () => {
       const facts = factsOf(res);
+      const errorCode = res.locals['errorCode'] as string | undefined;
+      if (observe) {
+        const route = routeOf(observe.listener, req.path);
+        observe.metrics.httpRequests.inc({ listener: observe.listener, route, status: String(res.statusCode) });
+        observe.metrics.httpDuration.observe({ listener: observe.listener, route }, (performance.now() - started) / 1000);
+        if (errorCode !== undefined && refusalCodes.has(errorCode)) observe.metrics.authRefusals.inc({ code: errorCode });
+      }
       logger.info(
         {
           requestId: id,
@@ -48,7 +71,7 @@ export function accessLog(logger: Logger) {
           package: facts.package,
           cache: facts.cache,
           upstreamMs: facts.upstreamMs === undefined ? undefined : Math.round(facts.upstreamMs),
-          error: res.locals['errorCode'] as string | undefined,
+          error: errorCode,
           aborted: !res.writableFinished || undefined,
         },
         'request',

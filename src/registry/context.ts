@@ -4,7 +4,7 @@ import type { Database } from './schema.js';
 
 /** Who made a change: the CLI's user, the operator (admin token), an account owner, or repogate itself. */
 export interface Actor {
-  readonly type: 'cli' | 'operator' | 'account' | 'system';
+  readonly type: 'cli' | 'operator' | 'account' | 'system' | 'key';
   readonly id: string;
 }
 

@@ -79,6 +79,42 @@ function migrations(dialect: RegistryDialect): Record<string, Migration> {
         await sql`insert into registry_state (id, version) values (1, 0)`.execute(db);
       },
     },
+    // Archive pins: the sha1 and size of the first bytes served for each dist path (src/archives/pin-store.ts).
+    '0002_archive_pins': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('archive_pins')
+          .addColumn('path', 'text', (c) => c.primaryKey())
+          .addColumn('package', 'text', (c) => c.notNull())
+          .addColumn('sha1', 'text', (c) => c.notNull())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('pinned_at', 'text', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('drift_sha1', 'text')
+          .addColumn('drift_count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('drift_first_at', 'text')
+          .addColumn('drift_last_at', 'text')
+          .execute();
+        await db.schema.createIndex('archive_pins_package').on('archive_pins').column('package').execute();
+        await db.schema.createIndex('archive_pins_seq').on('archive_pins').column('seq').execute();
+      },
+    },
+    '0003_usage': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('download_counts')
+          .addColumn('day', 'text', (c) => c.notNull())
+          .addColumn('public_key', 'text', (c) => c.notNull())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('package', 'text', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('download_counts_pk', ['day', 'public_key', 'package'])
+          .execute();
+        await db.schema.createIndex('download_counts_account').on('download_counts').columns(['account_id', 'day']).execute();
+        await db.schema.createIndex('audit_events_key').on('audit_events').columns(['public_key', 'at']).execute();
+        await db.schema.createIndex('audit_events_account').on('audit_events').columns(['account_id', 'at']).execute();
+      },
+    },
   };
 }
 

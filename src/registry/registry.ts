@@ -5,6 +5,7 @@ import type { RegistryDatabase } from './database.js';
 import { EntitlementService } from './entitlements.js';
 import { KeyService } from './keys.js';
 import { TokenService } from './tokens.js';
+import { UsageService } from './usage.js';
 
 /**
  * The key registry: the one service layer that the CLI, the admin API, the web page and the proxy use.
@@ -15,6 +16,7 @@ export interface Registry {
   readonly keys: KeyService;
   readonly tokens: TokenService;
   readonly audit: AuditLog;
+  readonly usage: UsageService;
   readonly context: RegistryContext;
   /** Moves with every change by any process sharing the database. */
   version(): Promise<number>;
@@ -31,6 +33,7 @@ export function createRegistry(database: RegistryDatabase, options: { now?: () =
     keys: new KeyService(context),
     tokens: new TokenService(context),
     audit: new AuditLog(context),
+    usage: new UsageService(context),
     context,
     version: () => context.version(),
     onChange: (listener) => context.onChange(listener),

@@ -59,6 +59,15 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
+/** Download counts per day, key and package, from Composer's notify-batch and archive downloads. */
+export interface DownloadCountsTable {
+  day: string;
+  public_key: string;
+  account_id: string;
+  package: string;
+  count: number;
+}
+
 export interface RegistryStateTable {
   id: number;
   version: number;
@@ -72,6 +81,7 @@ export interface Database {
   download_tokens: DownloadTokensTable;
   audit_events: AuditEventsTable;
   registry_state: RegistryStateTable;
+  download_counts: DownloadCountsTable;
 }
 
 /** Table names, built in one place. */
@@ -83,4 +93,5 @@ export const tables = {
   downloadTokens: 'download_tokens',
   auditEvents: 'audit_events',
   registryState: 'registry_state',
+  downloadCounts: 'download_counts',
 } as const;

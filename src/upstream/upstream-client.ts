@@ -5,6 +5,7 @@ import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici'
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
@@ -59,8 +60,14 @@ export class UpstreamClient {
   readonly #agent: Agent;
   readonly #logger: Logger;
   readonly #breaker: CircuitBreaker;
+  readonly #metrics: Pick<Metrics, 'upstreamRequests' | 'upstreamDuration' | 'upstreamErrors' | 'circuitState'> | undefined;
 
-  constructor(options: UpstreamOptions, logger: Logger) {
+  constructor(
+    options: UpstreamOptions,
+    logger: Logger,
+    metrics?: Pick<Metrics, 'upstreamRequests' | 'upstreamDuration' | 'upstreamErrors' | 'circuitState'>,
+  ) {
+    this.#metrics = metrics;
     const url = new URL(options.url);
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.origin = url.origin;
@@ -162,8 +169,12 @@ export class UpstreamClient {
     bodyDeadline = true,
     body?: string,
   ): Promise<Dispatcher.ResponseData> {
+    const kind = method === 'POST' ? 'notify' : bodyDeadline ? 'document' : 'archive';
+    const started = performance.now();
     const waitMs = this.#breaker.admit();
+    this.#observeCircuit();
     if (waitMs > 0) {
+      this.#metrics?.upstreamErrors.inc({ code: 'CIRCUIT_OPEN' });
       throw new RepogateError(
         'UPSTREAM_UNAVAILABLE',
         `the upstream repository keeps failing; repogate will try it again in ${Math.ceil(waitMs / 1000)} s`,
@@ -184,15 +195,27 @@ export class UpstreamClient {
       });
       if (response.statusCode >= 500) this.#breaker.failed();
       else this.#breaker.succeeded();
+      this.#observeCircuit();
+      this.#metrics?.upstreamRequests.inc({ kind, status: String(response.statusCode) });
+      this.#metrics?.upstreamDuration.observe({ kind }, (performance.now() - started) / 1000);
       return response;
     } catch (error) {
       this.#breaker.failed();
-      throw this.#translate(error, url, signal);
+      this.#observeCircuit();
+      const translated = this.#translate(error, url, signal);
+      this.#metrics?.upstreamRequests.inc({ kind, status: 'error' });
+      this.#metrics?.upstreamErrors.inc({ code: translated.code });
+      throw translated;
     }
+  }
+
+  #observeCircuit(): void {
+    this.#metrics?.circuitState.set({ closed: 0, 'half-open': 1, open: 2 }[this.#breaker.state]);
   }
 
   #checkAuth(status: number, url: URL): void {
     if (status === 401 || status === 403) {
+      this.#metrics?.upstreamErrors.inc({ code: 'UPSTREAM_AUTH' });
       this.#logger.error(
         { upstreamStatus: status, path: url.pathname },
         'UPSTREAM REFUSED THE ORGANISATION KEYS: check REPOGATE_UPSTREAM_USERNAME / REPOGATE_UPSTREAM_PASSWORD and the account behind them',

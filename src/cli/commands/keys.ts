@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, parse } from '../arguments.js';
+import { collect, cutoffOf, parse } from '../arguments.js';
 import { describeKeyStatus, describeLastUse } from '../describe.js';
 import { composerAuthHost, issuedKeyJson, renderIssuedKey } from '../issued-key.js';
 import { formatTime, renderFields, renderTable } from '../output.js';
@@ -42,10 +42,13 @@ export function registerKeyCommands(program: Command): void {
     .command('list')
     .description('list keys (never their private keys)')
     .option('--account <MAGEID>', 'only the keys of this account', parse.mageId)
-    .action((options: { account?: string }, command: Command) =>
+    .option('--unused-since <age|date>', 'only keys not used since then (e.g. 90d, or 2026-01-31): candidates to retire', parse.since)
+    .action((options: { account?: string; unusedSince?: string }, command: Command) =>
       withSession(command, async ({ registry, output }) => {
         if (options.account !== undefined) await registry.accounts.get(options.account);
-        const list = await registry.keys.list(options.account);
+        const all = await registry.keys.list(options.account);
+        const cutoff = options.unusedSince === undefined ? undefined : cutoffOf(options.unusedSince, registry.context.now());
+        const list = cutoff === undefined ? all : all.filter((k) => (k.lastUsedAt ?? k.createdAt) < cutoff);
         const today = registry.context.today();
         output.result(list, () =>
           list.length === 0

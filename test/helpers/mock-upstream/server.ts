@@ -71,6 +71,8 @@ export interface RecordedRequest {
   readonly ifNoneMatch?: string;
   readonly acceptEncoding?: string;
   readonly userAgent?: string;
+  /** The X-Request-Id the client sent, if any. */
+  readonly requestId?: string;
   /** The failure mode applied to this request, if any. */
   failure?: FailureMode;
 }
@@ -252,6 +254,7 @@ class MockUpstreamServer implements MockUpstream {
       ...optional('ifNoneMatch', header('if-none-match')),
       ...optional('acceptEncoding', header('accept-encoding')),
       ...optional('userAgent', header('user-agent')),
+      ...optional('requestId', header('x-request-id')),
     };
     this.requests.push(record);
     this.inFlight++;

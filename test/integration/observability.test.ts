@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startRetention } from '../../src/registry/retention.js';
+import { createLogger } from '../../src/logger.js';
+import { runCli } from '../helpers/cli.js';
+import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
+import { createTestKey, defineStandardEntitlements, startTestRepogate, testActor, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+
+const adminToken = 'operator-token-for-tests-0123456789';
+
+describe('metrics and the audit trail', () => {
+  let upstream: MockUpstream;
+  let repogate: TestRepogate;
+  let key: TestKey;
+
+  before(async () => {
+    upstream = await startMockUpstream({ layout: 'composer2' });
+    repogate = await startTestRepogate({
+      upstreamUrl: upstream.url,
+      upstreamUsername: upstream.username,
+      upstreamPassword: upstream.password,
+      env: { REPOGATE_ADMIN_TOKEN: adminToken },
+    });
+    await defineStandardEntitlements(repogate.registry);
+    key = await createTestKey(repogate.registry, { keyName: 'metrics ci' });
+  });
+  after(async () => {
+    await repogate.stop();
+    await upstream.close();
+  });
+
+  const get = (path: string, authorization?: string): Promise<Response> =>
+    fetch(`${repogate.url}${path}`, { headers: authorization ? { authorization } : {} });
+
+  test('metrics appear with the right labels after traffic, behind the operator token', async () => {
+    for (let i = 0; i < 3; i++) await (await get('/p2/magento/module-catalog.json', key.authorization)).arrayBuffer();
+    await (await get('/p2/magento/module-catalog.json')).arrayBuffer();
+    await (await get('/p2/magento/product-enterprise-edition.json', key.authorization)).arrayBuffer();
+    const meta = (await (await get('/p2/mageplaza/module-smtp.json', key.authorization)).json()) as {
+      packages: Record<string, Array<{ dist?: { url: string } }>>;
+    };
+    await (await fetch(meta.packages['mageplaza/module-smtp']![0]!.dist!.url, { headers: { authorization: key.authorization } })).arrayBuffer();
+
+    assert.equal((await fetch(`${repogate.adminUrl}/metrics`)).status, 401);
+    assert.equal((await fetch(`${repogate.adminUrl}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+    const response = await fetch(`${repogate.adminUrl}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    const value = (series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      assert.ok(line, `${series} is exported`);
+      return Number(line.split(' ')[1]);
+    };
+    assert.ok(value('repogate_http_requests_total{listener="composer",route="p2",status="200"}') >= 4);
+    assert.ok(value('repogate_http_requests_total{listener="composer",route="p2",status="401"}') >= 1);
+    assert.ok(value('repogate_http_requests_total{listener="composer",route="archive",status="200"}') >= 1);
+    assert.ok(value('repogate_http_request_duration_seconds_count{listener="composer",route="p2"}') >= 5);
+    assert.ok(value('repogate_auth_refusals_total{code="AUTH_REQUIRED"}') >= 1);
+    assert.ok(value('repogate_auth_refusals_total{code="NOT_ENTITLED"}') >= 1);
+    assert.ok(value('repogate_cache_lookups_total{tier="memory",outcome="hit"}') >= 2);
+    assert.ok(value('repogate_cache_lookups_total{tier="upstream",outcome="miss"}') >= 1);
+    assert.ok(value('repogate_upstream_requests_total{kind="document",status="200"}') >= 1);
+    assert.ok(value('repogate_upstream_requests_total{kind="archive",status="200"}') >= 1);
+    assert.equal(value('repogate_upstream_circuit_state'), 0);
+    assert.ok(value('repogate_registry_keys{status="enabled"}') >= 1);
+    assert.ok(value('repogate_registry_accounts{status="active"}') >= 1);
+    assert.match(text, /^repogate_process_cpu_user_seconds_total /m);
+    assert.ok(!text.includes(upstream.password) && !text.includes(key.privateKey));
+  });
+
+  test('the audit trail lists what each key fetched and every change with its actor', async () => {
+    await (await get('/p2/magento/module-sales.json', key.authorization)).arrayBuffer();
+    await repogate.registry.keys.rename(key.publicKey, 'metrics ci (renamed)', testActor);
+    const cli = await runCli(['keys', 'disable', key.publicKey], { dataDir: repogate.dataDir });
+    assert.equal(cli.code, 0, cli.stderr);
+    await repogate.registry.keys.enable(key.publicKey, { type: 'operator', id: 'admin-token' });
+    await repogate.flushUsage();
+
+    const events = await repogate.registry.audit.list({ publicKey: key.publicKey });
+    const fetched = events.filter((e) => e.action === 'metadata.fetched').map((e) => e.detail?.['package']);
+    assert.ok(fetched.includes('magento/module-sales'));
+    assert.ok(events.some((e) => e.action === 'archive.downloaded' && e.detail?.['package'] === 'mageplaza/module-smtp'));
+    const actorOf = (action: string): string | undefined => {
+      const e = events.find((ev) => ev.action === action);
+      return e && `${e.actor.type}:${e.actor.id}`;
+    };
+    assert.equal(actorOf('key.created'), 'system:test');
+    assert.equal(actorOf('key.renamed'), 'system:test');
+    assert.match(actorOf('key.disabled') ?? '', /^cli:/);
+    assert.equal(actorOf('key.enabled'), 'operator:admin-token');
+
+    const shown = await runCli(['audit', '--key', key.publicKey, '--json'], { dataDir: repogate.dataDir });
+    assert.equal(shown.code, 0, shown.stderr);
+    const listed = JSON.parse(shown.stdout) as Array<{ action: string }>;
+    assert.ok(listed.some((e) => e.action === 'metadata.fetched'));
+    assert.ok(listed.some((e) => e.action === 'key.disabled'));
+  });
+
+  test('notify-batch bodies are recorded as download counts per package and key', async () => {
+    const body = { downloads: [{ name: 'magento/framework', version: '103.0.7.0' }, { name: 'magento/module-catalog', version: '104.0.7.0' }, { name: 'magento/framework', version: '103.0.7.0' }] };
+    const response = await fetch(`${repogate.url}/notify-batch`, { method: 'POST', headers: { authorization: key.authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(response.status, 200);
+    assert.equal((await fetch(`${repogate.url}/notify-batch`, { method: 'POST', body: '{}' })).status, 401);
+    await repogate.flushUsage();
+    const today = new Date().toISOString().slice(0, 10);
+    const perPackage = await repogate.registry.usage.downloadsPerPackage(today, { publicKey: key.publicKey });
+    assert.deepEqual(perPackage.find((p) => p.package === 'magento/framework'), { package: 'magento/framework', count: 2 });
+    const perKey = await repogate.registry.usage.downloadsPerKey(today, key.accountId);
+    assert.equal(perKey.get(key.publicKey), 3);
+  });
+
+  test('the request id is passed to the upstream', async () => {
+    upstream.resetRequests();
+    const response = await fetch(`${repogate.url}/p2/magento/module-newsletter.json`, { headers: { authorization: key.authorization, 'x-request-id': 'trace-abc-123' } });
+    assert.equal(response.headers.get('x-request-id'), 'trace-abc-123');
+    await response.arrayBuffer();
+    assert.ok(upstream.requests.some((r) => r.requestId === 'trace-abc-123'));
+    assert.ok(repogate.logs.some((l) => l.includes('"requestId":"trace-abc-123"')));
+  });
+
+  test('unused keys can be found to retire them', async () => {
+    const idle = await createTestKey(repogate.registry, { accountId: key.accountId, keyName: 'idle' });
+    await repogate.flushUsage();
+    const result = await runCli(['keys', 'list', '--unused-since', '0h', '--json'], { dataDir: repogate.dataDir });
+    const listed = (JSON.parse(result.stdout) as Array<{ publicKey: string }>).map((k) => k.publicKey);
+    assert.ok(listed.includes(idle.publicKey));
+    const recent = await runCli(['keys', 'list', '--unused-since', '1d', '--json'], { dataDir: repogate.dataDir });
+    assert.deepEqual(JSON.parse(recent.stdout), []);
+  });
+
+  test('retention deletes events older than the configured number of days', async () => {
+    const old = new Date(Date.now() - 400 * 86_400_000).toISOString();
+    await repogate.registry.usage.appendActivity([
+      { at: old, publicKey: key.publicKey, accountId: key.accountId, action: 'metadata.fetched', package: 'old/one', address: '127.0.0.1' },
+    ]);
+    const before = await repogate.registry.audit.list({ publicKey: key.publicKey, limit: 10_000 });
+    assert.ok(before.some((e) => e.detail?.['package'] === 'old/one'));
+    const stop = startRetention(repogate.registry, 365, createLogger({ level: 'silent' }));
+    stop();
+    await new Promise((r) => setTimeout(r, 200));
+    const after = await repogate.registry.audit.list({ publicKey: key.publicKey, limit: 10_000 });
+    assert.ok(!after.some((e) => e.detail?.['package'] === 'old/one'), 'the old event is gone');
+    assert.ok(after.some((e) => e.action === 'key.created'), 'recent events stay');
+  });
+});
