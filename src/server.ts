@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { AccessControl } from './access/access-control.js';
 import { AuthThrottle } from './access/auth-throttle.js';
+import { createArchiveUpstream } from './archives/archive-upstream.js';
+import { openArchiveCache } from './archives/open-archive-cache.js';
 import { UsageRecorder } from './access/usage-recorder.js';
 import { createAdminApp } from './admin/admin-app.js';
 import { DocumentCache } from './cache/document-cache.js';
@@ -64,6 +66,15 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     logger,
   );
   const repository = new UpstreamRepository(cache, upstream);
+  const rewriter = new UrlRewriter(upstream);
+  const { archives, stop: stopArchives } = await openArchiveCache({
+    dataDir: config.dataDir,
+    maxBytes: config.archiveCacheBytes,
+    db: registry.context.db,
+    upstream: createArchiveUpstream(upstream, rewriter, repository),
+    logger,
+    metrics,
+  });
 
   const notReady = async (): Promise<string | undefined> => {
     try {
@@ -79,9 +90,10 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     access,
     usage,
     repository,
-    rewriter: new UrlRewriter(upstream),
+    rewriter,
     dists: new DistIndex(),
     renders: new RenderCache(Math.max(16 * 1024 * 1024, Math.floor(config.memoryCacheBytes / 4))),
+    archives,
     publicUrl: config.publicUrl,
     logger,
     notReady,
@@ -98,6 +110,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     // One listener could not bind: release everything, so the process can exit.
     await Promise.all([stopServer(composerServer, 0), stopServer(adminServer, 0)]);
     access.stop();
+    stopArchives();
     await usage.stop();
     await upstream.close();
     redis?.disconnect();
@@ -115,6 +128,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
       await Promise.all([stopServer(composerServer, 10_000), stopServer(adminServer, 2_000)]);
       access.stop();
       stopRetention();
+      stopArchives();
       await usage.stop();
       await upstream.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());

@@ -8,15 +8,41 @@ import { toRendered, type Rendered } from './rendered.js';
 import type { UrlRewriter } from './url-rewriter.js';
 
 /**
- * A package's Composer 2 metadata file (`/p2/vendor/name.json`) as repogate serves it: minified,
- * only the named package, dist and source URLs on the upstream host pointed at `base`.
+ * Which `shasum` a dist served by repogate carries: the sha1 of the bytes pinned for its path, when
+ * repogate has served them, else the upstream's (src/archives/archive-cache.ts).
  */
-export function renderPackage(source: PackageSource, base: string, rewriter: UrlRewriter, dists: DistIndex): Rendered {
-  const versions = source.versions().map((entry) => rewriteEntry(entry, source.name, base, rewriter, dists));
+export interface DistPinning {
+  shasumFor(path: string, packageName: string, upstreamShasum: string | undefined): string | undefined;
+  /** Changes whenever a pin of the package changes. */
+  pinRevision(packageName: string): number;
+}
+
+/**
+ * The memo key of a package's rendered metadata: everything the bytes depend on (the upstream
+ * content, the public base URL and the package's archive pins).
+ */
+export function packageRenderKey(source: PackageSource, base: string, pinning: DistPinning | undefined): string {
+  return `p2|${source.revision}|${base}|${pinning?.pinRevision(source.name) ?? 0}`;
+}
+
+/**
+ * A package's Composer 2 metadata file (`/p2/vendor/name.json`) as repogate serves it: minified,
+ * only the named package, dist and source URLs on the upstream host pointed at `base`, and each
+ * dist's `shasum` the one of the bytes repogate pinned for it.
+ */
+export function renderPackage(source: PackageSource, base: string, rewriter: UrlRewriter, dists: DistIndex, pinning?: DistPinning): Rendered {
+  const versions = source.versions().map((entry) => rewriteEntry(entry, source.name, base, rewriter, dists, pinning));
   return toRendered({ minified: 'composer/2.0', packages: { [source.name]: minifyVersions(versions) } }, source.lastModifiedMs);
 }
 
-function rewriteEntry(entry: VersionEntry, name: string, base: string, rewriter: UrlRewriter, dists: DistIndex): VersionEntry {
+function rewriteEntry(
+  entry: VersionEntry,
+  name: string,
+  base: string,
+  rewriter: UrlRewriter,
+  dists: DistIndex,
+  pinning: DistPinning | undefined,
+): VersionEntry {
   const { uid: _uid, ...rest } = entry;
   const result: VersionEntry = rest;
   for (const field of ['dist', 'source'] as const) {
@@ -25,10 +51,16 @@ function rewriteEntry(entry: VersionEntry, name: string, base: string, rewriter:
     const reference = value as Record<string, unknown>;
     const url = reference['url'];
     if (typeof url !== 'string') continue;
-    const rewritten = rewriter.toPublic(url, base);
-    if (rewritten === undefined) continue;
-    result[field] = { ...reference, url: rewritten };
-    if (field === 'dist') dists.learn(new URL(rewritten).pathname, name);
+    const path = rewriter.toPublic(url, '');
+    if (path === undefined) continue;
+    const rewritten: Record<string, unknown> = { ...reference, url: `${base}${path}` };
+    if (field === 'dist') {
+      dists.learn(new URL(`${base}${path}`).pathname, name);
+      const upstreamShasum = typeof reference['shasum'] === 'string' ? reference['shasum'] : undefined;
+      const shasum = pinning?.shasumFor(path, name, upstreamShasum);
+      if (shasum !== undefined) rewritten['shasum'] = shasum;
+    }
+    result[field] = rewritten;
   }
   return result;
 }

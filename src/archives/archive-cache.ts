@@ -1,0 +1,333 @@
+import { unlink } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
+import { RepogateError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { UpstreamClient, UpstreamStream } from '../upstream/upstream-client.js';
+import { ArchiveFill } from './archive-fill.js';
+import type { ArchiveStore, ArchiveStoreStats } from './archive-store.js';
+import type { ArchivePin, PinStore } from './pin-store.js';
+
+/** How an archive request was answered, for the access log. */
+export type ArchiveOutcome = 'hit' | 'miss' | 'join' | 'verified';
+
+/** An archive ready to send: status 200, these headers, this body (pipe it or destroy it). */
+export interface ArchiveResponse {
+  readonly outcome: ArchiveOutcome;
+  readonly headers: Readonly<Record<string, string | number>>;
+  readonly body: Readable;
+  /** Time to the upstream's response headers, when the upstream was asked. */
+  readonly upstreamMs?: number;
+}
+
+export interface ArchiveRequest {
+  /** The dist path as repogate serves it (with its query, if any). */
+  readonly path: string;
+  readonly packageName: string;
+  readonly requestId?: string | undefined;
+}
+
+/** Where the bytes of a path come from upstream and what the metadata says they should be. */
+export interface ArchiveUpstream {
+  readonly client: UpstreamClient;
+  /** The upstream URL of a path repogate serves. */
+  toUpstream(path: string): URL;
+  /** The `shasum` the upstream's metadata gives for a dist path, when it gives one (may fetch metadata). */
+  shasumOf(path: string, packageName: string): Promise<string | undefined>;
+}
+
+export interface ArchiveCacheOptions {
+  readonly store: ArchiveStore;
+  readonly pins: PinStore;
+  readonly upstream: ArchiveUpstream;
+  readonly logger: Logger;
+}
+
+interface Flight {
+  readonly fill: ArchiveFill;
+  readonly headers: Readonly<Record<string, string | number>>;
+  readonly upstreamMs: number;
+}
+
+const passHeaders = ['content-type', 'content-length', 'last-modified', 'etag'] as const;
+
+/**
+ * Archives, pinned and cached. The first bytes served for a dist path are pinned (sha1 and size, in
+ * the registry database) and, when the disk cache is on, kept in the content-addressed store; from
+ * then on the path answers those bytes. The metadata repogate serves carries the pinned sha1 (see
+ * {@link ArchiveCache.shasumFor}).
+ *
+ * - Pinned and stored: served from disk; the upstream is not asked.
+ * - Not pinned: one upstream download per path at a time, written to a temporary file that every
+ *   client asking meanwhile follows (the first client is not held back). Complete, of the announced
+ *   size, and matching the metadata's `shasum` (when it gives one): pinned and stored.
+ * - Pinned, bytes evicted (or the cache off): downloaded whole and checked against the pin before a
+ *   byte is sent. Other bytes than pinned: the drift is recorded and the answer is ARCHIVE_DRIFT (409),
+ *   never silently different content.
+ */
+export class ArchiveCache {
+  readonly #store: ArchiveStore;
+  readonly #pins: PinStore;
+  readonly #upstream: ArchiveUpstream;
+  readonly #logger: Logger;
+  readonly #flights = new Map<string, Promise<Flight>>();
+  /** Dist path → the upstream's `shasum`, learned while metadata is rendered. */
+  readonly #upstreamShasums = new LRUCache<string, string>({ max: 500_000 });
+
+  constructor(options: ArchiveCacheOptions) {
+    this.#store = options.store;
+    this.#pins = options.pins;
+    this.#upstream = options.upstream;
+    this.#logger = options.logger;
+  }
+
+  get pins(): PinStore {
+    return this.#pins;
+  }
+
+  get store(): ArchiveStore {
+    return this.#store;
+  }
+
+  /** Downloads in progress. */
+  get inFlight(): number {
+    return this.#flights.size;
+  }
+
+  stats(): ArchiveStoreStats & { readonly downloads: number; readonly driftsSeen: number } {
+    return { ...this.#store.stats(), downloads: this.#flights.size, driftsSeen: this.#pins.driftsSeen };
+  }
+
+  /** Changes whenever a pin of `packageName` changes: part of the memo key of its rendered metadata. */
+  pinRevision(packageName: string): number {
+    return this.#pins.revisionOf(packageName);
+  }
+
+  /**
+   * The `shasum` to serve for a dist path in metadata: the pinned sha1 when the path is pinned (a
+   * different upstream `shasum` is a drift, recorded and logged), else the upstream's.
+   */
+  shasumFor(path: string, packageName: string, upstreamShasum: string | undefined): string | undefined {
+    if (upstreamShasum !== undefined) this.#upstreamShasums.set(path, upstreamShasum);
+    const pin = this.#pins.get(path);
+    if (!pin) return upstreamShasum;
+    if (upstreamShasum !== undefined && upstreamShasum !== '' && upstreamShasum.toLowerCase() !== pin.sha1) {
+      this.#noteDrift(pin, upstreamShasum.toLowerCase(), 'metadata');
+    }
+    return pin.sha1;
+  }
+
+  /**
+   * The archive at `path`. Throws RepogateError: NOT_FOUND (upstream 404/410), UPSTREAM_* (upstream
+   * failures), ARCHIVE_DRIFT (pinned bytes gone, upstream bytes different).
+   */
+  async open(request: ArchiveRequest): Promise<ArchiveResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const pin = await this.#pins.lookup(request.path);
+      if (pin) {
+        const stored = await this.#store.openArchive(pin.sha1, pin.size);
+        if (stored) {
+          return { outcome: 'hit', headers: pinnedHeaders(request.path, pin), body: stored.handle.createReadStream() };
+        }
+      }
+      let outcome: ArchiveOutcome = 'join';
+      let flight = this.#flights.get(request.path);
+      if (!flight) {
+        outcome = pin ? 'verified' : 'miss';
+        flight = pin ? this.#verify(request, pin) : this.#download(request);
+      }
+      const { fill, headers, upstreamMs } = await flight;
+      const body = fill.reader();
+      // The download finished and let go of its file between our lookup and now: look again.
+      if (body) return { outcome, headers, body, ...(outcome === 'join' ? {} : { upstreamMs }) };
+      if (attempt >= 2) throw new RepogateError('INTERNAL', `the download of ${request.path} ended before it could be read`);
+    }
+  }
+
+  /** Starts the one download of an unpinned path; clients follow it while it runs. */
+  #download(request: ArchiveRequest): Promise<Flight> {
+    const flight = (async (): Promise<Flight> => {
+      const expected = this.#expectedShasum(request);
+      const { response, upstreamMs } = await this.#openUpstream(request);
+      const fill = await this.#fillFor(response);
+      const contentLength = numberHeader(response.headers['content-length']);
+      void this.#finishDownload(request, fill, response.body, expected, contentLength);
+      return { fill, headers: upstreamHeaders(response), upstreamMs };
+    })();
+    this.#track(request.path, flight);
+    return flight;
+  }
+
+  async #finishDownload(
+    request: ArchiveRequest,
+    fill: ArchiveFill,
+    body: Readable,
+    expected: Promise<string | undefined>,
+    contentLength: number | undefined,
+  ): Promise<void> {
+    const { path, packageName } = request;
+    let kept = false;
+    try {
+      await fill.run(body);
+      const result = await fill.done;
+      if (contentLength !== undefined && result.size !== contentLength) {
+        this.#logger.warn({ path, size: result.size, contentLength }, 'archive shorter or longer than announced; not pinned or cached');
+        return;
+      }
+      const shasum = await expected;
+      if (shasum !== undefined && shasum !== result.sha1) {
+        this.#logger.warn(
+          { path, package: packageName, sha1: result.sha1, metadataShasum: shasum },
+          'archive bytes do not match the shasum in the upstream metadata; not pinned or cached',
+        );
+        return;
+      }
+      const held = await this.#pins.pin({ path, packageName, sha1: result.sha1, size: result.size });
+      if (held.sha1 !== result.sha1) {
+        this.#noteDrift(held, result.sha1, 'download');
+        return;
+      }
+      kept = await this.#store.commit(fill.file, result.sha1, result.size);
+    } catch (error) {
+      this.#logger.warn({ path, err: error instanceof Error ? error.message : String(error) }, 'archive download failed; not pinned or cached');
+    } finally {
+      if (!kept) await unlink(fill.file).catch(() => undefined);
+      // Let clients that are about to follow this download attach their readers first.
+      await new Promise((resolve) => setImmediate(resolve));
+      this.#flights.delete(path);
+      await fill.release();
+    }
+  }
+
+  /** Downloads a pinned path whose bytes are not stored, whole, and serves it only if it matches the pin. */
+  #verify(request: ArchiveRequest, pin: ArchivePin): Promise<Flight> {
+    const flight = (async (): Promise<Flight> => {
+      const { response, upstreamMs } = await this.#openUpstream(request);
+      const fill = await this.#fillFor(response);
+      let kept = false;
+      try {
+        await fill.run(response.body);
+        const result = await fill.done;
+        if (result.sha1 !== pin.sha1 || result.size !== pin.size) {
+          this.#noteDrift(pin, result.sha1, 'download');
+          throw new RepogateError(
+            'ARCHIVE_DRIFT',
+            `the upstream now serves different bytes for ${request.path} (sha1 ${result.sha1}) than repogate pinned (sha1 ${pin.sha1}), and the pinned bytes are no longer cached; the operator can see this with "repogate cache drift"`,
+          );
+        }
+        kept = await this.#store.commit(fill.file, result.sha1, result.size);
+        // Readers use the open file handle: without the cache, the file can go now.
+        return { fill, headers: pinnedHeaders(request.path, pin), upstreamMs };
+      } catch (error) {
+        await fill.release();
+        throw error;
+      } finally {
+        if (!kept) await unlink(fill.file).catch(() => undefined);
+      }
+    })();
+    this.#track(request.path, flight, (settled) => {
+      // Let the clients that waited for this download attach their readers first.
+      setImmediate(() => {
+        this.#flights.delete(request.path);
+        if (settled) void settled.fill.release();
+      });
+    });
+    return flight;
+  }
+
+  #track(path: string, flight: Promise<Flight>, onVerified?: (settled: Flight | undefined) => void): void {
+    this.#flights.set(path, flight);
+    flight.then(
+      (settled) => onVerified?.(settled),
+      () => {
+        if (onVerified) onVerified(undefined);
+        else this.#flights.delete(path);
+      },
+    );
+  }
+
+  async #openUpstream(request: ArchiveRequest): Promise<{ response: UpstreamStream; upstreamMs: number }> {
+    const started = performance.now();
+    const response = await this.#upstream.client.openStream(this.#upstream.toUpstream(request.path), request.requestId);
+    const upstreamMs = performance.now() - started;
+    if (response.status === 404 || response.status === 410) {
+      discard(response.body);
+      throw new RepogateError('NOT_FOUND', `archive not found upstream: ${request.path}`);
+    }
+    if (response.status !== 200) {
+      discard(response.body);
+      throw new RepogateError('UPSTREAM_UNAVAILABLE', `the upstream repository answered HTTP ${response.status} for this archive`);
+    }
+    return { response, upstreamMs };
+  }
+
+  async #fillFor(response: UpstreamStream): Promise<ArchiveFill> {
+    try {
+      const { file, handle } = await this.#store.createTemp();
+      return new ArchiveFill(file, handle);
+    } catch (error) {
+      discard(response.body);
+      throw new RepogateError('INTERNAL', `cannot write to the archive cache directory: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async #expectedShasum(request: ArchiveRequest): Promise<string | undefined> {
+    const learned = this.#upstreamShasums.get(request.path);
+    if (learned !== undefined) return learned === '' ? undefined : learned.toLowerCase();
+    try {
+      const found = await this.#upstream.shasumOf(request.path, request.packageName);
+      return found === undefined || found === '' ? undefined : found.toLowerCase();
+    } catch {
+      return undefined;
+    }
+  }
+
+  #noteDrift(pin: ArchivePin, upstreamSha1: string, seenIn: 'metadata' | 'download'): void {
+    this.#pins.noteDrift(pin, upstreamSha1).then(
+      (first) => {
+        if (!first) return;
+        this.#logger.warn(
+          { package: pin.packageName, path: pin.path, pinnedSha1: pin.sha1, upstreamSha1, seenIn },
+          'ARCHIVE DRIFT: the upstream republished a pinned archive with different bytes; repogate keeps serving the pinned bytes',
+        );
+      },
+      (error: unknown) => this.#logger.error({ path: pin.path, err: String(error) }, 'could not record an archive drift'),
+    );
+  }
+}
+
+function upstreamHeaders(response: UpstreamStream): Record<string, string | number> {
+  const headers: Record<string, string | number> = {};
+  for (const name of passHeaders) {
+    const value = response.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  headers['content-type'] ??= 'application/zip';
+  return headers;
+}
+
+function pinnedHeaders(path: string, pin: ArchivePin): Record<string, string | number> {
+  return { 'content-type': contentTypeOf(path), 'content-length': pin.size, etag: `"${pin.sha1}"` };
+}
+
+/** Composer's dist types: zip (repo.magento.com), tar, gzip'd tar. */
+export function contentTypeOf(path: string): string {
+  const bare = path.split('?', 1)[0]!.toLowerCase();
+  if (bare.endsWith('.zip')) return 'application/zip';
+  if (bare.endsWith('.tar.gz') || bare.endsWith('.tgz')) return 'application/gzip';
+  if (bare.endsWith('.tar')) return 'application/x-tar';
+  return 'application/octet-stream';
+}
+
+function numberHeader(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/** Drops an upstream body we won't read (undici reports destroying an unread body as an error). */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
