@@ -17,6 +17,23 @@ const httpUrl = z
   .url()
   .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL');
 
+/** `host:port,host:port` (IPv6 hosts in brackets) → a list of nodes. */
+const hostPortList = z
+  .string()
+  .transform((text, ctx) => {
+    const nodes: RedisNode[] = [];
+    for (const part of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+      const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(part);
+      if (!match || Number(match[2]) > 65535) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not host:port` });
+        return z.NEVER;
+      }
+      nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) });
+    }
+    if (nodes.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one host:port' });
+    return nodes;
+  });
+
 const envSchema = z.object({
   REPOGATE_UPSTREAM_URL: httpUrl.default('https://repo.magento.com'),
   REPOGATE_UPSTREAM_USERNAME: optionalString,
@@ -43,6 +60,15 @@ const envSchema = z.object({
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres:// or sqlite:')
     .optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_NAME: optionalString,
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  REDIS_USERNAME: optionalString,
+  REDIS_PASSWORD: optionalString,
+  REDIS_TLS: z.enum(['true', 'false'], 'must be true or false').default('false'),
+  REPOGATE_REGISTRY_POLL_MS: wholeNumber(1000).pipe(z.number().min(50, 'must be at least 50')).default(250),
+  REPOGATE_CREDENTIAL_FALLBACK_TTL_SECONDS: wholeNumber(60).pipe(z.number().min(1, 'must be at least 1')).default(5),
   REPOGATE_METADATA_TTL_SECONDS: seconds.default(300),
   REPOGATE_STALE_SECONDS: seconds.default(604800),
   REPOGATE_NEGATIVE_TTL_SECONDS: seconds.default(60),
@@ -80,6 +106,12 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseUrl: string;
   readonly redisUrl: string | undefined;
+  /** How to reach Redis (one server, Sentinel or Cluster); undefined: no Redis, in-process cache only. */
+  readonly redis: RedisConnectionConfig | undefined;
+  /** How often each instance polls the registry version for changes made elsewhere (at most 1 s). */
+  readonly registryPollMs: number;
+  /** While Redis is configured but its change channel is down: how long verified keys stay cached. */
+  readonly credentialFallbackTtlMs: number;
   readonly metadataTtlMs: number;
   readonly staleMs: number;
   readonly negativeTtlMs: number;
@@ -107,6 +139,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   if ((input['REPOGATE_UPSTREAM_USERNAME'] === undefined) !== (input['REPOGATE_UPSTREAM_PASSWORD'] === undefined)) {
     problems.push('REPOGATE_UPSTREAM_USERNAME, REPOGATE_UPSTREAM_PASSWORD: must be set together');
+  }
+  const redisModes = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].filter((name) => input[name] !== undefined);
+  if (redisModes.length > 1) problems.push(`${redisModes.join(', ')}: set only one of them`);
+  if ((input['REDIS_SENTINELS'] === undefined) !== (input['REDIS_SENTINEL_NAME'] === undefined)) {
+    problems.push('REDIS_SENTINELS, REDIS_SENTINEL_NAME: must be set together');
   }
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
@@ -142,6 +179,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl: e.REPOGATE_DATABASE_URL ?? `sqlite:${resolve(dataDir, 'registry.sqlite')}`,
     redisUrl: e.REDIS_URL,
+    redis: redisConnection(e),
+    registryPollMs: e.REPOGATE_REGISTRY_POLL_MS,
+    credentialFallbackTtlMs: e.REPOGATE_CREDENTIAL_FALLBACK_TTL_SECONDS * 1000,
     metadataTtlMs: e.REPOGATE_METADATA_TTL_SECONDS * 1000,
     staleMs: e.REPOGATE_STALE_SECONDS * 1000,
     negativeTtlMs: e.REPOGATE_NEGATIVE_TTL_SECONDS * 1000,
@@ -159,6 +199,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     logLevel: e.REPOGATE_LOG_LEVEL,
   });
+}
+
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * How repogate reaches Redis: one server by URL (`REDIS_URL`), a Sentinel-managed primary
+ * (`REDIS_SENTINELS` + `REDIS_SENTINEL_NAME`), or a Cluster (`REDIS_CLUSTER_NODES`). `REDIS_USERNAME`,
+ * `REDIS_PASSWORD` and `REDIS_TLS` apply to the Sentinel and Cluster data nodes (a URL carries its own).
+ */
+export type RedisConnectionConfig =
+  | { readonly mode: 'standalone'; readonly url: string }
+  | {
+      readonly mode: 'sentinel';
+      readonly sentinels: readonly RedisNode[];
+      readonly name: string;
+      readonly sentinelPassword: string | undefined;
+      readonly username: string | undefined;
+      readonly password: string | undefined;
+      readonly tls: boolean;
+    }
+  | {
+      readonly mode: 'cluster';
+      readonly nodes: readonly RedisNode[];
+      readonly username: string | undefined;
+      readonly password: string | undefined;
+      readonly tls: boolean;
+    };
+
+function redisConnection(e: z.infer<typeof envSchema>): RedisConnectionConfig | undefined {
+  const auth = { username: e.REDIS_USERNAME, password: e.REDIS_PASSWORD, tls: e.REDIS_TLS === 'true' };
+  if (e.REDIS_URL !== undefined) return Object.freeze({ mode: 'standalone', url: e.REDIS_URL });
+  if (e.REDIS_SENTINELS !== undefined && e.REDIS_SENTINEL_NAME !== undefined) {
+    return Object.freeze({
+      mode: 'sentinel',
+      sentinels: Object.freeze(e.REDIS_SENTINELS),
+      name: e.REDIS_SENTINEL_NAME,
+      sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
+      ...auth,
+    });
+  }
+  if (e.REDIS_CLUSTER_NODES !== undefined) return Object.freeze({ mode: 'cluster', nodes: Object.freeze(e.REDIS_CLUSTER_NODES), ...auth });
+  return undefined;
 }
 
 /** The offending value, for the error message — never a secret: no passwords, tokens or URL credentials. */

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { AccessControl } from './access/access-control.js';
+import { ChangeFeed } from './access/change-feed.js';
 import { AuthThrottle } from './access/auth-throttle.js';
 import { createArchiveUpstream } from './archives/archive-upstream.js';
 import { openArchiveCache } from './archives/open-archive-cache.js';
@@ -11,6 +12,8 @@ import { UsageRecorder } from './access/usage-recorder.js';
 import { createAdminApp } from './admin/admin-app.js';
 import { DocumentCache } from './cache/document-cache.js';
 import { MemoryTier } from './cache/memory-tier.js';
+import { closeRedis, createRedisConnection, redisReady } from './cache/redis-connection.js';
+import { RedisLock } from './cache/redis-lock.js';
 import { RedisTier } from './cache/redis-tier.js';
 import { createComposerApp } from './composer/composer-app.js';
 import { DistIndex } from './composer/dist-index.js';
@@ -49,10 +52,17 @@ export interface StartOptions {
 export async function startRepogate(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningRepogate> {
   const database = await openRegistryDatabase(config.databaseUrl);
   const registry = createRegistry(database);
-  const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, logger);
-  if (redis) await redisReady(redis, 3000);
-  const access = new AccessControl(registry, { throttle: new AuthThrottle({ ...config.authThrottle, redis }) });
-  access.watch(options.registryPollMs ?? 250, (error) => logger.error({ err: String(error) }, 'registry poll failed'));
+  const redis = config.redis === undefined ? undefined : createRedisConnection(config.redis, logger, { role: 'commands' });
+  const subscriber = config.redis === undefined ? undefined : createRedisConnection(config.redis, logger, { role: 'subscriber' });
+  if (redis && subscriber) await Promise.all([redisReady(redis, 3000), redisReady(subscriber, 3000)]);
+  // The throttle's Redis store takes one server (or a Sentinel primary); with a Cluster it counts per instance.
+  const throttleRedis = redis instanceof Cluster ? undefined : redis;
+  const access = new AccessControl(registry, { throttle: new AuthThrottle({ ...config.authThrottle, redis: throttleRedis }) });
+  access.watch(options.registryPollMs ?? config.registryPollMs, (error) => logger.error({ err: String(error) }, 'registry poll failed'));
+  const feed =
+    redis && subscriber
+      ? new ChangeFeed({ registry, access, publisher: redis, subscriber, logger, fallbackTtlMs: config.credentialFallbackTtlMs })
+      : undefined;
   const usage = new UsageRecorder(registry, logger);
   const metrics = options.metrics ?? createMetrics();
   const stopRetention = startRetention(registry, config.auditRetentionDays, logger);
@@ -62,7 +72,14 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     upstream,
     new MemoryTier(config.memoryCacheBytes),
     redis ? new RedisTier(redis, upstreamNamespace(config.upstream.url), logger) : undefined,
-    { profile: 'default', ttlMs: config.metadataTtlMs, staleMs: config.staleMs, negativeTtlMs: config.negativeTtlMs, metrics },
+    {
+      profile: 'default',
+      ttlMs: config.metadataTtlMs,
+      staleMs: config.staleMs,
+      negativeTtlMs: config.negativeTtlMs,
+      metrics,
+      lock: redis ? new RedisLock(redis, upstreamNamespace(config.upstream.url), logger) : undefined,
+    },
     logger,
   );
   const repository = new UpstreamRepository(cache, upstream);
@@ -113,7 +130,9 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     stopArchives();
     await usage.stop();
     await upstream.close();
+    feed?.stop();
     redis?.disconnect();
+    subscriber?.disconnect();
     await registry.close();
     throw new RepogateError('CONFIG_INVALID', `cannot listen: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
@@ -131,7 +150,8 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
       stopArchives();
       await usage.stop();
       await upstream.close();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      feed?.stop();
+      await Promise.all([redis && closeRedis(redis), subscriber && closeRedis(subscriber)]);
       await registry.close();
     })();
     return closing;
@@ -139,30 +159,6 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
   return { url, adminUrl, registry, access, flushUsage: () => usage.flush(), close };
 }
 
-function connectRedis(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
-  let warned = false;
-  redis.on('error', (error: Error) => {
-    if (!warned) logger.warn({ err: error.message }, 'Redis connection problem; the in-process cache carries on');
-    warned = true;
-  });
-  redis.on('ready', () => {
-    if (warned) logger.info('Redis connection restored');
-    warned = false;
-  });
-  return redis;
-}
-
-/** Gives Redis a moment to connect before traffic starts; repogate starts without it when it doesn't. */
-async function redisReady(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return;
-  await Promise.race([once(redis, 'ready'), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
-}
 
 async function listening(server: Server): Promise<void> {
   if (server.listening) return;

@@ -5,6 +5,7 @@ import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { CacheTier } from './cache-tier.js';
 import { revisionOf, type CachedDocument } from './cached-document.js';
 import type { MemoryTier } from './memory-tier.js';
+import type { SharedLock } from './redis-lock.js';
 import { SingleFlight } from './single-flight.js';
 import { isObject, rememberJson } from './json-document.js';
 
@@ -25,6 +26,16 @@ export interface DocumentCacheOptions {
   readonly staleMs: number;
   readonly negativeTtlMs: number;
   readonly now?: () => number;
+  /**
+   * The cross-instance half of single-flight (with a shared tier): before going upstream on a miss,
+   * an instance takes this lock; while another instance holds it, it waits for that instance's
+   * result to appear in the shared tier instead.
+   */
+  readonly lock?: SharedLock;
+  /** Lease of that lock (renewed while the fetch lasts), default 5000 ms. */
+  readonly lockTtlMs?: number;
+  /** How often a waiting instance looks for the result, default 25 ms. */
+  readonly lockPollMs?: number;
   /** Counts lookups by tier and outcome, and single-flight waits. */
   readonly metrics?: Pick<Metrics, 'cacheLookups' | 'singleFlightWaits'>;
 }
@@ -106,7 +117,63 @@ export class DocumentCache {
     if (this.#shared) await this.#shared.set(key, doc, retention);
   }
 
+  /**
+   * One instance goes upstream per key: with a shared tier and lock, the lock holder fetches and the
+   * other instances pick its result up from the shared tier. Without Redis (or when it fails, or the
+   * holder gives up without a result and the lock lapses) this instance fetches on its own.
+   */
   async #refresh(key: string, url: URL, cached: CachedDocument | undefined, requestId: string | undefined): Promise<DocumentResult> {
+    const lock = this.#options.lock;
+    if (!lock || !this.#shared) return this.#fetch(key, url, cached, requestId);
+    const started = performance.now();
+    const ttlMs = this.#options.lockTtlMs ?? 5000;
+    const pickedUp = (doc: CachedDocument): DocumentResult => ({ doc, outcome: 'hit', upstreamMs: performance.now() - started });
+    // Another instance may have refreshed it since this one's memory tier was filled.
+    const newer = await this.#newerShared(key, cached, true);
+    if (newer) return pickedUp(newer);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const held = await lock.acquire(key, ttlMs);
+      if (held.state === 'unavailable') break;
+      if (held.state === 'acquired') {
+        const renew = setInterval(() => void held.extend(), Math.max(100, Math.floor(ttlMs / 2)));
+        try {
+          // The previous holder may have stored its result between our look and our lock.
+          const stored = await this.#newerShared(key, cached, false);
+          if (stored) return pickedUp(stored);
+          return await this.#fetch(key, url, cached, requestId);
+        } finally {
+          clearInterval(renew);
+          await held.release();
+        }
+      }
+      const result = await this.#awaitOtherInstance(key, cached, lock);
+      if (result) return pickedUp(result);
+    }
+    return this.#fetch(key, url, cached, requestId);
+  }
+
+  /** A document in the shared tier fetched after `cached` (and, if `fresh`, still fresh), now also in memory. */
+  async #newerShared(key: string, cached: CachedDocument | undefined, fresh: boolean): Promise<CachedDocument | undefined> {
+    const doc = await this.#shared?.get(key);
+    if (!doc || (cached && doc.fetchedAt <= cached.fetchedAt) || (fresh && !this.#isFresh(doc))) return undefined;
+    await this.#memory.set(key, doc, this.#retentionMs(doc));
+    return doc;
+  }
+
+  /** Polls the shared tier while another instance holds the lock; undefined when it let go without a result. */
+  async #awaitOtherInstance(key: string, cached: CachedDocument | undefined, lock: SharedLock): Promise<CachedDocument | undefined> {
+    const pollMs = this.#options.lockPollMs ?? 25;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      const doc = await this.#newerShared(key, cached, false);
+      if (doc) return doc;
+      const held = await lock.isHeld(key);
+      // Released (look once more: it stores before it releases), expired, or Redis can't say.
+      if (held !== true) return this.#newerShared(key, cached, false);
+    }
+  }
+
+  async #fetch(key: string, url: URL, cached: CachedDocument | undefined, requestId: string | undefined): Promise<DocumentResult> {
     const started = performance.now();
     const conditional = cached?.status === 200 ? { ifModifiedSince: cached.lastModified, ifNoneMatch: cached.etag } : {};
     try {

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { CacheTier } from './cache-tier.js';
 import { deserialiseDocument, serialiseDocument, type CachedDocument } from './cached-document.js';
+import type { RedisConnection } from './redis-connection.js';
 import { redisKeys } from './redis-keys.js';
 
 /**
@@ -10,13 +10,13 @@ import { redisKeys } from './redis-keys.js';
  */
 export class RedisTier implements CacheTier {
   readonly name = 'redis';
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #logger: Logger;
   readonly #namespace: string;
   #lastWarning = 0;
 
   /** `namespace` identifies the upstream (a hash of its URL), so that deployments sharing a Redis don't mix. */
-  constructor(redis: Redis, namespace: string, logger: Logger) {
+  constructor(redis: RedisConnection, namespace: string, logger: Logger) {
     this.#redis = redis;
     this.#namespace = namespace;
     this.#logger = logger;

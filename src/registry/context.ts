@@ -25,7 +25,7 @@ export type Tx = Transaction<Database>;
 export class RegistryContext {
   readonly db: Kysely<Database>;
   readonly now: () => Date;
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Set<(change: AuditEntry) => void>();
 
   constructor(db: Kysely<Database>, now: () => Date) {
     this.db = db;
@@ -42,12 +42,14 @@ export class RegistryContext {
 
   /** Runs `fn` in a write transaction, records `audit(result)` and announces the change once committed. */
   async write<T>(actor: Actor, fn: (trx: Tx) => Promise<T>, audit: (result: T) => AuditEntry): Promise<T> {
+    let change: AuditEntry | undefined;
     const result = await this.db
       .transaction()
       .execute(async (trx) => {
       await sql`update registry_state set version = version + 1 where id = 1`.execute(trx);
       const value = await fn(trx);
       const entry = audit(value);
+      change = entry;
       await trx
         .insertInto('audit_events')
         .values({
@@ -65,7 +67,7 @@ export class RegistryContext {
       .catch((error: unknown) => {
         throw translateConstraintError(error);
       });
-    for (const listener of this.#listeners) listener();
+    for (const listener of this.#listeners) listener(change!);
     return result;
   }
 
@@ -75,7 +77,8 @@ export class RegistryContext {
     return Number(row?.version ?? 0);
   }
 
-  onChange(listener: () => void): () => void {
+  /** Calls `listener` with the audit entry of every change this process commits (what changed, and whose). */
+  onChange(listener: (change: AuditEntry) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

@@ -1,0 +1,414 @@
+/**
+ * Two repogate instances behind one (imaginary) load balancer, sharing a real PostgreSQL registry and
+ * a real Redis: they must behave as one.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { redisKeys } from '../../src/cache/redis-keys.js';
+import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
+import { startTestPostgres, type TestDatabase, type TestPostgres } from '../helpers/postgres.js';
+import { freePort, startTestRedis, type TestRedis } from '../helpers/redis.js';
+import {
+  basic,
+  createTestKey,
+  defineStandardEntitlements,
+  startTestRepogate,
+  testActor,
+  type TestKey,
+  type TestRepogate,
+} from '../helpers/repogate.js';
+
+void describe('several instances sharing PostgreSQL and Redis', () => {
+  let postgres: TestPostgres | undefined;
+  let database: TestDatabase | undefined;
+  let redis: TestRedis;
+  let upstream: MockUpstream;
+  let a: TestRepogate;
+  let b: TestRepogate;
+
+  before(async () => {
+    postgres = await startTestPostgres();
+    if (!postgres) return;
+    database = await postgres.createDatabase();
+    redis = await startTestRedis({ own: true });
+    upstream = await startMockUpstream({ layout: 'composer2' });
+    const start = (): Promise<TestRepogate> =>
+      startTestRepogate({
+        upstreamUrl: upstream.url,
+        upstreamUsername: upstream.username,
+        upstreamPassword: upstream.password,
+        env: {
+          REPOGATE_DATABASE_URL: database!.url,
+          REDIS_URL: redis.url,
+          REPOGATE_AUTH_FAILURES_PER_KEY: '4',
+          REPOGATE_ARCHIVE_CACHE_BYTES: '0',
+        },
+      });
+    [a, b] = await Promise.all([start(), start()]);
+    await defineStandardEntitlements(a.registry);
+  });
+  after(async () => {
+    if (!postgres) return;
+    await Promise.all([a?.stop(), b?.stop()]);
+    await upstream?.close();
+    await redis?.close();
+    await database?.drop();
+    await postgres.close();
+  });
+
+  const available = (t: TestContext): boolean => {
+    if (postgres) return true;
+    t.skip('PostgreSQL not available');
+    return false;
+  };
+
+  const get = (instance: TestRepogate, path: string, key: TestKey): Promise<Response> =>
+    fetch(`${instance.url}${path}`, { headers: { authorization: key.authorization } });
+
+  /** Status and error code of one request (the body is consumed). */
+  const outcome = async (instance: TestRepogate, path: string, key: TestKey): Promise<string> => {
+    const response = await get(instance, path, key);
+    if (response.status < 400) {
+      await response.arrayBuffer();
+      return String(response.status);
+    }
+    const body = (await response.json()) as { code?: string };
+    return `${response.status} ${body.code ?? ''}`;
+  };
+
+  /** Milliseconds until `instance` answers `expected` for the key, polling every 10 ms (fails after 5 s). */
+  const timeUntil = async (instance: TestRepogate, key: TestKey, expected: string, started: number): Promise<number> => {
+    for (;;) {
+      const seen = await outcome(instance, '/packages.json', key);
+      if (seen === expected) return performance.now() - started;
+      assert.ok(performance.now() - started < 5000, `still ${seen}, expected ${expected}`);
+      await delay(10);
+    }
+  };
+
+  void test('a key created through one instance works on the other', async (t) => {
+    if (!available(t)) return;
+    const key = await createTestKey(a.registry, { grants: ['open-source'] });
+    assert.equal(await outcome(b, '/packages.json', key), '200');
+    assert.equal(await outcome(a, '/packages.json', key), '200');
+    assert.equal(await outcome(b, '/p2/magento/module-catalog.json', key), '200');
+    assert.equal(
+      await outcome(b, '/packages.json', { ...key, authorization: basic(key.publicKey, 'f'.repeat(32)) }),
+      '401 AUTH_INVALID',
+    );
+  });
+
+  void test('disabled, suspended or regenerated through one instance: the other refuses it within a second', async (t) => {
+    if (!available(t)) return;
+    const key = await createTestKey(a.registry, { grants: ['open-source'] });
+    assert.equal(await outcome(b, '/packages.json', key), '200', 'B has verified (and cached) the key');
+
+    let started = performance.now();
+    await a.registry.keys.disable(key.publicKey, testActor);
+    const disabledAfter = await timeUntil(b, key, '401 KEY_DISABLED', started);
+    assert.ok(disabledAfter < 1000, `B refused the disabled key after ${Math.round(disabledAfter)} ms`);
+
+    started = performance.now();
+    await a.registry.keys.enable(key.publicKey, testActor);
+    assert.ok((await timeUntil(b, key, '200', started)) < 1000);
+
+    started = performance.now();
+    await a.registry.accounts.suspend(key.accountId, 'outstanding invoice', testActor);
+    assert.ok((await timeUntil(b, key, '403 ACCOUNT_SUSPENDED', started)) < 1000);
+    await a.registry.accounts.resume(key.accountId, testActor);
+    await timeUntil(b, key, '200', performance.now());
+
+    started = performance.now();
+    const regenerated = await b.registry.keys.regenerate(key.publicKey, testActor);
+    assert.ok((await timeUntil(a, key, '401 AUTH_INVALID', started)) < 1000, 'A refuses the old pair');
+    const fresh: TestKey = { ...key, publicKey: regenerated.key.publicKey, privateKey: regenerated.privateKey, authorization: basic(regenerated.key.publicKey, regenerated.privateKey) };
+    assert.equal(await outcome(a, '/packages.json', fresh), '200');
+  });
+
+  void test('each change is announced on Redis, and the other instance hears it', async (t) => {
+    if (!available(t)) return;
+    const key = await createTestKey(a.registry, { grants: ['open-source'] });
+    const listener = new Redis(redis.url);
+    const messages: unknown[] = [];
+    try {
+      listener.on('message', (_channel: string, text: string) => messages.push(JSON.parse(text)));
+      await listener.subscribe(redisKeys.changes);
+      const logLinesBefore = b.logs.length;
+      const aLogLinesBefore = a.logs.length;
+      await a.registry.keys.disable(key.publicKey, testActor);
+      const deadline = Date.now() + 2000;
+      while (messages.length === 0 && Date.now() < deadline) await delay(10);
+      assert.deepEqual(
+        messages.map((m) => ({ ...(m as Record<string, unknown>), origin: typeof (m as { origin?: unknown }).origin })),
+        [{ kind: 'key', publicKey: key.publicKey, accountId: key.accountId, origin: 'string' }],
+      );
+      while (!b.logs.slice(logLinesBefore).some((line) => line.includes('registry change announced')) && Date.now() < deadline) {
+        await delay(10);
+      }
+      const heard = b.logs.slice(logLinesBefore).find((line) => line.includes('registry change announced'));
+      assert.ok(heard, 'B logged the announcement');
+      assert.equal((JSON.parse(heard) as { publicKey?: string }).publicKey, key.publicKey);
+      await delay(100);
+      assert.ok(!a.logs.slice(aLogLinesBefore).some((line) => line.includes('registry change announced')), 'A ignores its own announcements');
+    } finally {
+      listener.disconnect();
+    }
+  });
+
+  void test('200 concurrent misses split across both instances make one upstream request', async (t) => {
+    if (!available(t)) return;
+    const key = await createTestKey(a.registry, { grants: ['open-source'] });
+    assert.equal(await outcome(a, '/packages.json', key), '200');
+    assert.equal(await outcome(b, '/packages.json', key), '200');
+    const path = '/p2/magento/module-cms.json';
+    upstream.resetRequests();
+    upstream.setLatency(300);
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => outcome(i % 2 === 0 ? a : b, path, key)),
+      );
+      assert.deepEqual(new Set(statuses), new Set(['200']));
+    } finally {
+      upstream.setLatency(0);
+    }
+    assert.equal(upstream.count((r) => r.path === path), 1, 'one upstream request for the file');
+  });
+
+  void test('failed authentications and last-used times are shared', async (t) => {
+    if (!available(t)) return;
+    const key = await createTestKey(a.registry, { grants: ['open-source'] });
+    const wrong: TestKey = { ...key, authorization: basic(key.publicKey, '0'.repeat(32)) };
+    // REPOGATE_AUTH_FAILURES_PER_KEY=4, counted in Redis: two failures on each instance use them up.
+    for (const instance of [a, b, a, b]) assert.equal(await outcome(instance, '/packages.json', wrong), '401 AUTH_INVALID');
+    assert.equal(await outcome(a, '/packages.json', wrong), '429 RATE_LIMITED');
+    assert.equal(await outcome(b, '/packages.json', wrong), '429 RATE_LIMITED');
+
+    const other = await createTestKey(a.registry, { grants: ['open-source'] });
+    assert.equal(await outcome(b, '/packages.json', other), '200');
+    await b.flushUsage();
+    const seen = await a.registry.keys.get(other.publicKey);
+    assert.ok(seen.lastUsedAt !== null, 'A sees the last use recorded by B');
+    assert.equal(seen.lastUsedAddress, '127.0.0.1');
+  });
+
+  void test('Redis killed and restarted mid-traffic: no 5xx, and revocation works again afterwards', async (t) => {
+    if (!available(t)) return;
+    const key = await createTestKey(a.registry, { grants: ['open-source', 'marketplace'] });
+    const paths = ['/packages.json', '/p2/magento/module-catalog.json', '/p2/magento/module-cms.json'];
+    const fresh = ['/p2/magento/module-sales.json', '/p2/mageplaza/module-smtp.json', '/p2/magento/module-checkout.json', '/p2/magento/module-customer.json'];
+    const seen = new Map<string, number>();
+    let running = true;
+    let n = 0;
+    const traffic = (async () => {
+      while (running) {
+        const instance = n % 2 === 0 ? a : b;
+        const path = n % 7 === 0 && fresh.length > 0 ? fresh.pop()! : paths[n % paths.length]!;
+        n++;
+        const status = await outcome(instance, path, key);
+        seen.set(status, (seen.get(status) ?? 0) + 1);
+      }
+    })();
+    await delay(300);
+    await redis.stop();
+    await delay(1500);
+    await redis.start();
+    for (const instance of [a, b]) {
+      const deadline = Date.now() + 10_000;
+      while ((await fetch(`${instance.url}/readyz`)).status !== 200) {
+        assert.ok(Date.now() < deadline, 'the instance reconnected to Redis');
+        await delay(50);
+      }
+    }
+    await delay(300);
+    running = false;
+    await traffic;
+    assert.deepEqual([...seen.keys()], ['200'], `statuses seen: ${JSON.stringify(Object.fromEntries(seen))}`);
+    assert.ok(n > 20, `${n} requests made`);
+
+    const started = performance.now();
+    await a.registry.keys.disable(key.publicKey, testActor);
+    assert.ok((await timeUntil(b, key, '401 KEY_DISABLED', started)) < 1000);
+  });
+});
+
+/** Redis servers this test started, for Sentinel and Cluster set-ups. */
+interface RedisSetup {
+  /** Environment for repogate: how to reach it. */
+  readonly env: Record<string, string>;
+  /** A plain client on one data node (the primary, or any cluster node). */
+  readonly nodeUrl: string;
+  close(): Promise<void>;
+}
+
+function redisServer(args: readonly string[]): ChildProcess {
+  return spawn('redis-server', [...args], { stdio: 'ignore' });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    assert.ok(Date.now() < deadline, `${what} did not come up`);
+    await delay(100);
+  }
+}
+
+async function ping(port: number, command: readonly string[] = ['ping'], expect = 'PONG'): Promise<boolean> {
+  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const [name, ...rest] = command;
+    const reply = await client.call(name!, ...rest);
+    return String(reply).includes(expect);
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function stopAll(children: readonly ChildProcess[], dir: string): Promise<void> {
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }),
+  );
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** A primary and one Sentinel watching it as `repogate-primary`. */
+async function startSentinelSetup(): Promise<RedisSetup> {
+  const dir = await mkdtemp(join(tmpdir(), 'repogate-sentinel-'));
+  const [primaryPort, sentinelPort] = [await freePort(), await freePort()];
+  const children = [redisServer(['--port', String(primaryPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])];
+  await waitFor('the Redis primary', () => ping(primaryPort));
+  const conf = join(dir, 'sentinel.conf');
+  await writeFile(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor repogate-primary 127.0.0.1 ${primaryPort} 1`, ''].join('\n'));
+  children.push(redisServer([conf, '--sentinel']));
+  await waitFor('the Sentinel', () => ping(sentinelPort, ['sentinel', 'get-master-addr-by-name', 'repogate-primary'], String(primaryPort)));
+  return {
+    env: { REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, REDIS_SENTINEL_NAME: 'repogate-primary' },
+    nodeUrl: `redis://127.0.0.1:${primaryPort}`,
+    close: () => stopAll(children, dir),
+  };
+}
+
+/** A three-node Redis Cluster (no replicas). */
+async function startClusterSetup(): Promise<RedisSetup> {
+  const dir = await mkdtemp(join(tmpdir(), 'repogate-cluster-'));
+  const children: ChildProcess[] = [];
+  const ports: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const [port, busPort] = [await freePort(), await freePort()];
+    ports.push(port);
+    const nodeDir = join(dir, String(port));
+    await mkdir(nodeDir);
+    children.push(
+      redisServer([
+        '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', nodeDir,
+        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--save', '', '--appendonly', 'no',
+      ]),
+    );
+  }
+  for (const port of ports) await waitFor(`cluster node ${port}`, () => ping(port));
+  const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+    encoding: 'utf8',
+  });
+  assert.equal(create.status, 0, `redis-cli --cluster create: ${create.stdout}${create.stderr}`);
+  for (const port of ports) await waitFor(`cluster state on ${port}`, () => ping(port, ['cluster', 'info'], 'cluster_state:ok'));
+  return {
+    env: { REDIS_CLUSTER_NODES: ports.map((p) => `127.0.0.1:${p}`).join(',') },
+    nodeUrl: `redis://127.0.0.1:${ports[0]}`,
+    close: () => stopAll(children, dir),
+  };
+}
+
+for (const topology of [
+  { name: 'Redis Sentinel', start: startSentinelSetup },
+  { name: 'Redis Cluster', start: startClusterSetup },
+]) {
+  void describe(`two instances through ${topology.name}`, () => {
+    let postgres: TestPostgres | undefined;
+    let database: TestDatabase | undefined;
+    let setup: RedisSetup;
+    let upstream: MockUpstream;
+    let a: TestRepogate;
+    let b: TestRepogate;
+
+    before(async () => {
+      postgres = await startTestPostgres();
+      if (!postgres) return;
+      database = await postgres.createDatabase();
+      setup = await topology.start();
+      upstream = await startMockUpstream({ layout: 'composer2' });
+      const start = (): Promise<TestRepogate> =>
+        startTestRepogate({
+          upstreamUrl: upstream.url,
+          upstreamUsername: upstream.username,
+          upstreamPassword: upstream.password,
+          env: { REPOGATE_DATABASE_URL: database!.url, REPOGATE_ARCHIVE_CACHE_BYTES: '0', ...setup.env },
+        });
+      [a, b] = await Promise.all([start(), start()]);
+      await defineStandardEntitlements(a.registry);
+    });
+    after(async () => {
+      if (!postgres) return;
+      await Promise.all([a?.stop(), b?.stop()]);
+      await upstream?.close();
+      await setup?.close();
+      await database?.drop();
+      await postgres.close();
+    });
+
+    void test('ready; shared cache, one upstream request for concurrent misses, announced revocation', async (t) => {
+      if (!postgres) {
+        t.skip('PostgreSQL not available');
+        return;
+      }
+      for (const instance of [a, b]) assert.equal((await fetch(`${instance.url}/readyz`)).status, 200);
+      const key = await createTestKey(a.registry, { grants: ['open-source'] });
+      const auth = { authorization: key.authorization };
+      assert.equal((await fetch(`${a.url}/packages.json`, { headers: auth })).status, 200);
+      assert.equal((await fetch(`${b.url}/packages.json`, { headers: auth })).status, 200);
+
+      const path = '/p2/magento/module-cms.json';
+      upstream.resetRequests();
+      upstream.setLatency(200);
+      const statuses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => fetch(`${(i % 2 === 0 ? a : b).url}${path}`, { headers: auth }).then(async (r) => (await r.arrayBuffer(), r.status))),
+      );
+      upstream.setLatency(0);
+      assert.deepEqual(new Set(statuses), new Set([200]));
+      assert.equal(upstream.count((r) => r.path === path), 1);
+
+      const node = new Redis(setup.nodeUrl);
+      try {
+        if (topology.name === 'Redis Sentinel') {
+          assert.ok((await node.keys('repogate:doc:*')).length > 0, 'documents are stored on the primary');
+        }
+      } finally {
+        node.disconnect();
+      }
+
+      const logLinesBefore = b.logs.length;
+      const started = performance.now();
+      await a.registry.keys.disable(key.publicKey, testActor);
+      for (;;) {
+        if ((await fetch(`${b.url}/packages.json`, { headers: auth })).status === 401) break;
+        assert.ok(performance.now() - started < 1000, 'B refuses the disabled key within a second');
+        await delay(10);
+      }
+      const deadline = Date.now() + 2000;
+      while (!b.logs.slice(logLinesBefore).some((line) => line.includes('registry change announced')) && Date.now() < deadline) await delay(10);
+      assert.ok(b.logs.slice(logLinesBefore).some((line) => line.includes('registry change announced')), 'B heard it on Redis');
+    });
+  });
+}
