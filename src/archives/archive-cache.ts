@@ -71,6 +71,8 @@ export class ArchiveCache {
   readonly #upstream: ArchiveUpstream;
   readonly #logger: Logger;
   readonly #flights = new Map<string, Promise<Flight>>();
+  /** Downloads still being completed (pinned, stored) after their clients got the headers. */
+  readonly #finishing = new Set<Promise<void>>();
   /** Dist path → the upstream's `shasum`, learned while metadata is rendered. */
   readonly #upstreamShasums = new LRUCache<string, string>({ max: 500_000 });
 
@@ -96,6 +98,14 @@ export class ArchiveCache {
 
   stats(): ArchiveStoreStats & { readonly downloads: number; readonly driftsSeen: number } {
     return { ...this.#store.stats(), downloads: this.#flights.size, driftsSeen: this.#pins.driftsSeen };
+  }
+
+  /** Resolves when every download has been completed (pinned and stored, or given up). */
+  async idle(): Promise<void> {
+    while (this.#flights.size > 0 || this.#finishing.size > 0) {
+      await Promise.allSettled([...this.#flights.values(), ...this.#finishing]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Changes whenever a pin of `packageName` changes: part of the memo key of its rendered metadata. */
@@ -151,7 +161,9 @@ export class ArchiveCache {
       const { response, upstreamMs } = await this.#openUpstream(request);
       const fill = await this.#fillFor(response);
       const contentLength = numberHeader(response.headers['content-length']);
-      void this.#finishDownload(request, fill, response.body, expected, contentLength);
+      const finishing = this.#finishDownload(request, fill, response.body, expected, contentLength);
+      this.#finishing.add(finishing);
+      void finishing.finally(() => this.#finishing.delete(finishing));
       return { fill, headers: upstreamHeaders(response), upstreamMs };
     })();
     this.#track(request.path, flight);

@@ -60,18 +60,23 @@ export class ArchiveStore {
     return this.maxBytes > 0;
   }
 
-  /** Creates the directories, removes leftover temporary files and indexes what is stored. */
-  async open(): Promise<void> {
-    await mkdir(join(this.root, 'objects'), { recursive: true });
-    await mkdir(this.tempDir, { recursive: true });
-    const now = Date.now();
-    for (const name of await readdir(this.tempDir)) {
-      const file = join(this.tempDir, name);
-      const info = await stat(file).catch(() => undefined);
-      if (info && now - info.mtimeMs > staleTempMs) await rm(file, { force: true });
+  /**
+   * Creates the directories, removes leftover temporary files, indexes what is stored and evicts
+   * what exceeds the bound. `inspect` only indexes (for reports such as `repogate cache stats`).
+   */
+  async open(options: { inspect?: boolean } = {}): Promise<void> {
+    if (!options.inspect) {
+      await mkdir(join(this.root, 'objects'), { recursive: true });
+      await mkdir(this.tempDir, { recursive: true });
+      const now = Date.now();
+      for (const name of await readdir(this.tempDir)) {
+        const file = join(this.tempDir, name);
+        const info = await stat(file).catch(() => undefined);
+        if (info && now - info.mtimeMs > staleTempMs) await rm(file, { force: true });
+      }
     }
     const found: Array<{ sha1: string; size: number; mtimeMs: number }> = [];
-    for (const shard of await readdir(join(this.root, 'objects'))) {
+    for (const shard of await readdir(join(this.root, 'objects')).catch(() => [] as string[])) {
       const dir = join(this.root, 'objects', shard);
       const names = await readdir(dir).catch(() => [] as string[]);
       for (const name of names) {
@@ -84,7 +89,7 @@ export class ArchiveStore {
     this.#entries.clear();
     this.#bytes = 0;
     for (const f of found) this.#add(f.sha1, f.size, f.mtimeMs);
-    await this.#evict();
+    if (!options.inspect) await this.#evict();
   }
 
   get tempDir(): string {

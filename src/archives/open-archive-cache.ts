@@ -15,7 +15,7 @@ export interface OpenArchiveCacheOptions {
   readonly upstream: ArchiveUpstream;
   readonly logger: Logger;
   readonly metrics?: Pick<Metrics, 'archiveCacheBytes' | 'archiveCacheEvictions'> | undefined;
-  /** How often pins written by other processes are picked up. */
+  /** How often pins written by other processes are picked up (0: never; for the CLI). */
   readonly pinPollMs?: number;
 }
 
@@ -34,7 +34,8 @@ export async function openArchiveCache(options: OpenArchiveCacheOptions): Promis
   await store.open();
   const pins = new PinStore(options.db);
   await pins.load();
-  pins.watch(options.pinPollMs ?? 2000, (error) => logger.warn({ err: String(error) }, 'could not refresh archive pins'));
+  const pollMs = options.pinPollMs ?? 2000;
+  if (pollMs > 0) pins.watch(pollMs, (error) => logger.warn({ err: String(error) }, 'could not refresh archive pins'));
   const archives = new ArchiveCache({ store, pins, upstream: options.upstream, logger });
   return { archives, stop: () => pins.stop() };
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isRepogateError } from '../errors.js';
 import { registerAccountCommands } from './commands/accounts.js';
 import { registerAuditCommand } from './commands/audit.js';
+import { registerCacheCommands } from './commands/cache.js';
 import { registerEntitlementCommands } from './commands/entitlements.js';
 import { registerGrantCommands } from './commands/grants.js';
 import { registerKeyCommands } from './commands/keys.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerTokenCommands(program);
   registerAuditCommand(program);
+  registerCacheCommands(program);
   // Commander's messages are printed by reportError, in the CLI's one-line (or JSON) form.
   applyToAll(program, (command) => command.exitOverride().configureOutput({ outputError: () => undefined }));
   return program;

@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { PinStore } from '../../src/archives/pin-store.js';
+import { expandVersions, type VersionEntry } from '../../src/composer/minified-metadata.js';
+import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
+import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+
+const sha1 = (bytes: Buffer): string => createHash('sha1').update(bytes).digest('hex');
+const name = 'magento/framework';
+const version = '103.0.7';
+
+async function dist(repogate: TestRepogate, key: TestKey): Promise<{ url: string; path: string; shasum: string }> {
+  const response = await fetch(`${repogate.url}/p2/${name}.json`, { headers: { authorization: key.authorization } });
+  assert.equal(response.status, 200);
+  const body = (await response.json()) as { packages: Record<string, VersionEntry[]> };
+  const entry = expandVersions(body.packages[name] ?? []).find((v) => v['version'] === version);
+  const d = entry?.['dist'] as { url: string; shasum: string } | undefined;
+  assert.ok(d);
+  return { url: d.url, path: new URL(d.url).pathname, shasum: d.shasum };
+}
+
+async function download(url: string, key: TestKey): Promise<{ status: number; body: Buffer }> {
+  const response = await fetch(url, { headers: { authorization: key.authorization } });
+  return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+function logged(repogate: TestRepogate, message: string): Array<Record<string, unknown>> {
+  return repogate.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l['msg']).startsWith(message));
+}
+
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+void describe('pinned archives when the upstream republishes', () => {
+  let upstream: MockUpstream;
+  let dataDir: string;
+  let repogate: TestRepogate;
+  let key: TestKey;
+
+  const start = async (env: Record<string, string> = {}): Promise<void> => {
+    repogate = await startTestRepogate({
+      upstreamUrl: upstream.url,
+      upstreamUsername: upstream.username,
+      upstreamPassword: upstream.password,
+      dataDir,
+      // Every metadata request revalidates, so a republication is seen at once.
+      env: { REPOGATE_METADATA_TTL_SECONDS: '0', ...env },
+    });
+  };
+
+  beforeEach(async () => {
+    upstream = await startMockUpstream({ layout: 'composer2' });
+    dataDir = await mkdtemp(join(tmpdir(), 'repogate-pins-'));
+    await start();
+    await defineStandardEntitlements(repogate.registry);
+    key = await createTestKey(repogate.registry, { grants: ['open-source'] });
+  });
+  afterEach(async () => {
+    await repogate.stop();
+    await upstream.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  void test('the pinned bytes and shasum keep being served, and the drift is recorded once', async () => {
+    const before = await dist(repogate, key);
+    const first = await download(before.url, key);
+    assert.equal(sha1(first.body), before.shasum);
+    const pins = new PinStore(repogate.registry.context.db);
+    await waitFor(async () => (await pins.lookup(before.path)) !== undefined);
+
+    upstream.republishArchive(name, version);
+    const upstreamShasum = upstream.packages.shasum(name, version);
+    assert.notEqual(upstreamShasum, before.shasum);
+
+    const after = await dist(repogate, key);
+    assert.equal(after.shasum, before.shasum, 'metadata keeps the pinned shasum');
+    const again = await download(after.url, key);
+    assert.equal(again.status, 200);
+    assert.ok(again.body.equals(first.body), 'the pinned bytes');
+    assert.equal(upstream.count((r) => r.path === before.path), 1);
+
+    await dist(repogate, key);
+    await waitFor(async () => (await pins.drifts()).length === 1);
+    const [drift] = await pins.drifts();
+    assert.equal(drift?.packageName, name);
+    assert.equal(drift?.path, before.path);
+    assert.equal(drift?.sha1, before.shasum);
+    assert.equal(drift?.upstreamSha1, upstreamShasum);
+    assert.equal(drift?.count, 1);
+    const warnings = logged(repogate, 'ARCHIVE DRIFT');
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.['upstreamSha1'], upstreamShasum);
+  });
+
+  void test('pins survive a restart: the republished bytes are not served after it either', async () => {
+    const before = await dist(repogate, key);
+    const first = await download(before.url, key);
+    const pins = new PinStore(repogate.registry.context.db);
+    await waitFor(async () => (await pins.lookup(before.path)) !== undefined);
+    await repogate.stop();
+    upstream.republishArchive(name, version);
+    await start();
+
+    const after = await dist(repogate, key);
+    assert.equal(after.shasum, before.shasum);
+    const again = await download(after.url, key);
+    assert.ok(again.body.equals(first.body));
+  });
+
+  void test('a pinned archive whose bytes are gone and whose upstream bytes changed is a 409 ARCHIVE_DRIFT', async () => {
+    await repogate.stop();
+    await start({ REPOGATE_ARCHIVE_CACHE_BYTES: '0' });
+    const before = await dist(repogate, key);
+    assert.equal((await download(before.url, key)).status, 200);
+    const pins = new PinStore(repogate.registry.context.db);
+    await waitFor(async () => (await pins.lookup(before.path)) !== undefined);
+
+    // Without the disk cache the pinned bytes are checked again on each download: unchanged, they pass.
+    const unchanged = await download(before.url, key);
+    assert.equal(unchanged.status, 200);
+    assert.equal(sha1(unchanged.body), before.shasum);
+
+    upstream.republishArchive(name, version);
+    const refused = await fetch(before.url, { headers: { authorization: key.authorization } });
+    assert.equal(refused.status, 409);
+    const body = (await refused.json()) as { code: string; warning: string };
+    assert.equal(body.code, 'ARCHIVE_DRIFT');
+    assert.match(body.warning, /repogate cache drift/);
+    assert.equal((await pins.drifts()).length, 1);
+  });
+
+  void test('bytes that do not match the metadata shasum are passed on but neither pinned nor stored', async () => {
+    // Metadata cached with the old shasum (long TTL), then the upstream republishes before the first download.
+    await repogate.stop();
+    await start({ REPOGATE_METADATA_TTL_SECONDS: '3600' });
+    const before = await dist(repogate, key);
+    upstream.republishArchive(name, version);
+    const response = await download(before.url, key);
+    assert.equal(response.status, 200);
+    assert.equal(sha1(response.body), upstream.packages.shasum(name, version));
+    await waitFor(() => logged(repogate, 'archive bytes do not match').length === 1);
+    const pins = new PinStore(repogate.registry.context.db);
+    assert.equal(await pins.lookup(before.path), undefined);
+  });
+});
+
+void describe('pins and the CLI share the registry', () => {
+  let upstream: MockUpstream;
+  let repogate: TestRepogate;
+  let key: TestKey;
+
+  before(async () => {
+    upstream = await startMockUpstream({ layout: 'providers' });
+    repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
+    await defineStandardEntitlements(repogate.registry);
+    key = await createTestKey(repogate.registry, { grants: ['open-source'] });
+  });
+  after(async () => {
+    await repogate.stop();
+    await upstream.close();
+  });
+
+  void test('a pin written by another process shows in the metadata this server renders', async () => {
+    const before = await dist(repogate, key);
+    const other = new PinStore(repogate.registry.context.db);
+    const fake = 'f'.repeat(40);
+    await other.pin({ path: before.path, packageName: name, sha1: fake, size: 1 });
+    await waitFor(async () => (await dist(repogate, key)).shasum === fake);
+  });
+});
