@@ -6,6 +6,7 @@ import { registerCacheCommands } from './commands/cache.js';
 import { registerEntitlementCommands } from './commands/entitlements.js';
 import { registerGrantCommands } from './commands/grants.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerMigrateRegistryCommand } from './commands/migrate-registry.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { formatError } from './output.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerGrantCommands(program);
   registerKeyCommands(program);
   registerTokenCommands(program);
+  registerMigrateRegistryCommand(program);
   registerAuditCommand(program);
   registerCacheCommands(program);
   // Commander's messages are printed by reportError, in the CLI's one-line (or JSON) form.
