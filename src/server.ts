@@ -116,7 +116,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     notReady,
     metrics,
   });
-  const adminApp = createAdminApp({ logger });
+  const adminApp = createAdminApp({ logger, registry, config, composerUrl: () => serverUrl(composerServer) });
 
   const composerServer = composerApp.listen(config.port, config.host);
   const adminListener = withMetricsRoute(adminApp, metricsHandler(metrics, registry, config.adminToken));

@@ -1,18 +1,75 @@
 import express, { type Request, type Response } from 'express';
-import type { Logger } from '../logger.js';
+import { composerAuthHost } from '../cli/issued-key.js';
+import type { Config } from '../config.js';
 import { accessLog } from '../http/request-context.js';
-import { sendError } from '../http/responses.js';
+import type { Logger } from '../logger.js';
+import type { Registry } from '../registry/registry.js';
+import { AdminService } from './admin-service.js';
+import { createApiRouter } from './api/api-router.js';
+import { Authenticator } from './authenticate.js';
+import { SignIn, type SignInLimits } from './sign-in.js';
+import { OnceGuard } from './web/once.js';
+import { resolveSessionSecret, SessionCodec } from './web/session.js';
+import { createWebRouter } from './web/web-router.js';
 
-/** The admin listener (REPOGATE_ADMIN_PORT): health for now; the admin API and the web page mount here. */
-export function createAdminApp(deps: { logger: Logger }): express.Express {
+export interface AdminAppDeps {
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly config: Config;
+  /** The Composer listener's URL once it listens (its port may have been chosen by the system). */
+  readonly composerUrl?: () => string;
+  /** Failed sign-ins allowed per address and per MAGEID (defaults: 20 and 5 per 15 minutes). */
+  readonly signInLimits?: SignInLimits;
+}
+
+/**
+ * Where developers point Composer, for the page's auth.json snippet and repository hint: the host of
+ * REPOGATE_PUBLIC_URL, else `localhost:<port>` as the CLI prints it (with the port actually listened on).
+ */
+function composerLocation(config: Config, composerUrl: (() => string) | undefined): { host: () => string; url: () => string } {
+  if (config.publicUrl !== undefined) {
+    const publicUrl = config.publicUrl;
+    return { host: () => composerAuthHost(config), url: () => publicUrl };
+  }
+  const port = (): string => {
+    const listening = composerUrl?.();
+    return listening === undefined ? String(config.port) : new URL(listening).port || String(config.port);
+  };
+  return { host: () => `localhost:${port()}`, url: () => `http://localhost:${port()}` };
+}
+
+/**
+ * The admin listener (REPOGATE_ADMIN_PORT): `GET /healthz`, the JSON admin API under `/api/v1`
+ * (described at `/api/v1/openapi.json`), and the Access Keys page at `/`. The API and the page act
+ * through one AdminService on the registry, the same services the CLI uses.
+ */
+export function createAdminApp(deps: AdminAppDeps): express.Express {
+  const { logger, registry, config } = deps;
+  const admin = new AdminService(registry);
+  const codec = new SessionCodec(resolveSessionSecret(config, logger), config.adminToken);
+  const signIn = new SignIn({ registry, admin, adminToken: config.adminToken, logger, limits: deps.signInLimits });
+  const authenticator = new Authenticator({ codec, signIn, registry });
+  const composer = composerLocation(config, deps.composerUrl);
+
   const app = express();
   app.disable('x-powered-by');
-  app.use(accessLog(deps.logger));
+  app.set('query parser', 'simple');
+  app.use(accessLog(logger));
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
   });
-  app.use((req: Request, res: Response) => {
-    sendError(res, 'NOT_FOUND', `no such path: ${req.method} ${req.path.slice(0, 200)}`);
-  });
+  app.use('/api/v1', createApiRouter({ admin, signIn, codec, authenticator, logger }));
+  app.use(
+    createWebRouter({
+      admin,
+      signIn,
+      codec,
+      authenticator,
+      once: new OnceGuard(),
+      logger,
+      composerHost: composer.host,
+      repositoryUrl: composer.url,
+    }),
+  );
   return app;
 }

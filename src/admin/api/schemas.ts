@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/**
+ * Request bodies of the admin API (strict: an unknown field is a VALIDATION error) and the shapes of
+ * its responses. The formats of MAGEIDs, dates, rules and networks are checked by the registry, with
+ * the same rules and messages as the CLI; these schemas check types and sizes. The OpenAPI document
+ * is generated from them.
+ */
+const text = (max: number) => z.string().max(max);
+
+export const signInBody = z.strictObject({ mageId: text(64), password: text(1024) });
+
+export const createAccountBody = z.strictObject({ id: text(64), name: text(200), email: text(254).optional() });
+export const suspendBody = z.strictObject({ reason: text(300) });
+export const passwordBody = z.strictObject({ password: text(1024) });
+
+export const defineEntitlementBody = z.strictObject({ rules: z.array(text(200)).min(1).max(500) });
+export const grantBody = z.strictObject({
+  /** Last day (UTC, YYYY-MM-DD) on which the grant counts; null or absent: no expiry. */
+  expiresOn: text(10).nullable().optional(),
+});
+
+export const createKeyBody = z.strictObject({
+  name: text(200),
+  scope: z.array(text(200)).max(100).optional(),
+  expiresOn: text(10).optional(),
+  cidrs: z.array(text(64)).max(100).optional(),
+});
+export const renameKeyBody = z.strictObject({ name: text(200) });
+
+// Responses (documentation only).
+
+export const errorBody = z.object({
+  warning: z.string().describe('one line a person can act on'),
+  code: z.string().describe('stable error code, as in the README table'),
+});
+
+export const accountResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  status: z.enum(['active', 'suspended']),
+  suspensionReason: z.string().nullable(),
+  hasPassword: z.boolean(),
+  createdAt: z.string(),
+});
+
+export const grantResponse = z.object({
+  accountId: z.string(),
+  entitlement: z.string(),
+  expiresOn: z.string().nullable(),
+  createdAt: z.string(),
+  state: z.enum(['active', 'expiring', 'expired']),
+  daysLeft: z.number().int().nullable(),
+});
+
+export const accountDetailResponse = accountResponse.extend({
+  grants: z.array(z.object({ entitlement: z.string(), expiresOn: z.string().nullable(), expired: z.boolean() })),
+  keys: z.number().int(),
+  downloadsToken: z.object({ createdAt: z.string() }).nullable(),
+});
+
+export const entitlementResponse = z.object({
+  name: z.string(),
+  rules: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const keyResponse = z.object({
+  publicKey: z.string(),
+  accountId: z.string(),
+  name: z.string(),
+  status: z.enum(['enabled', 'disabled']),
+  scope: z.array(z.string()).nullable(),
+  expiresOn: z.string().nullable(),
+  cidrs: z.array(z.string()).nullable(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  lastUsedAddress: z.string().nullable(),
+});
+
+export const issuedKeyResponse = z.object({
+  publicKey: z.string(),
+  privateKey: z.string().describe('shown only in this response; repogate keeps only a hash'),
+  name: z.string(),
+  account: z.string(),
+  key: keyResponse,
+});
+
+export const tokenStateResponse = z.object({ account: z.string(), exists: z.boolean(), createdAt: z.string().nullable() });
+export const issuedTokenResponse = z.object({
+  account: z.string(),
+  token: z.string().describe('shown only in this response; the previous token stops working'),
+  credentials: z.string().describe('MAGEID:TOKEN, as the release downloads expect it'),
+  createdAt: z.string(),
+});
+
+export const sessionResponse = z.object({
+  token: z.string().describe('bearer token for this API, valid until expiresAt'),
+  account: z.string(),
+  expiresAt: z.string(),
+});
+
+export const meResponse = z.object({
+  actor: z.object({ type: z.enum(['operator', 'account']), id: z.string() }),
+  account: z.string().nullable(),
+  via: z.enum(['admin-token', 'bearer-session', 'cookie-session']),
+});
+
+export const auditEventResponse = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  actor: z.object({ type: z.string(), id: z.string() }),
+  action: z.string(),
+  accountId: z.string().nullable(),
+  publicKey: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const deletedKeyResponse = z.object({ publicKey: z.string(), deleted: z.literal(true) });
+export const deletedAccountResponse = z.object({ account: z.string(), deleted: z.literal(true), keysDeleted: z.number().int() });
+export const revokedResponse = z.object({ account: z.string(), entitlement: z.string(), revoked: z.literal(true) });
+export const passwordSetResponse = z.object({ account: z.string(), passwordSet: z.literal(true) });

@@ -1,0 +1,112 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { isRepogateError } from '../../errors.js';
+import { renderAccessKeys, keyOfAccount } from './account-pages.js';
+import { csrfValid, pageCallerOf, type WebDeps } from './page-context.js';
+import { accessKeysPath } from './views/access-keys-view.js';
+import { errorPage } from './views/other-pages.js';
+
+function field(req: Request, name: string): string {
+  const value = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * The forms that change something. Each checks the CSRF token, acts through the admin service as
+ * the signed-in caller (recorded in the audit trail), then redirects back to the page (Post/Redirect/
+ * Get) — except when a secret was issued: that answer shows it once, and is never stored anywhere.
+ */
+export function keyForms(deps: WebDeps): Router {
+  const router = Router();
+
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'POST' || csrfValid(req, res, deps.codec)) {
+      next();
+      return;
+    }
+    res.locals['errorCode'] = 'CSRF_INVALID';
+    res.status(403).type('html').send(
+      errorPage({
+        title: 'This form has expired',
+        text: 'The form was missing its security token or it no longer matches your session. Open the page again and retry.',
+        signedIn: true,
+      }),
+    );
+  });
+
+  const back = (res: Response, accountId: string, query: Record<string, string>): void => {
+    res.redirect(303, `${accessKeysPath(accountId)}?${new URLSearchParams(query).toString()}`);
+  };
+
+  /** A repeated one-time form (reloading a page that showed a secret) does nothing and goes back to the page. */
+  const firstTime = (req: Request, res: Response, accountId: string): boolean => {
+    if (deps.once.use(field(req, 'once'))) return true;
+    back(res, accountId, { done: 'already' });
+    return false;
+  };
+
+  router.post('/accounts/:id/keys', async (req, res) => {
+    const id = String(req.params['id']);
+    const caller = pageCallerOf(res);
+    await deps.admin.account(caller, id);
+    if (!firstTime(req, res, id)) return;
+    const name = field(req, 'name');
+    try {
+      const issued = await deps.admin.createKey(caller, id, name);
+      await renderAccessKeys(deps, res, id, { issued: { kind: 'key', issued } });
+    } catch (error) {
+      if (!isRepogateError(error) || error.code !== 'VALIDATION') throw error;
+      await renderAccessKeys(deps, res, id, { createName: name, createError: capitalise(error.message) + '.' }, 400);
+    }
+  });
+
+  router.post('/accounts/:id/keys/:publicKey/:action', async (req, res) => {
+    const id = String(req.params['id']);
+    const publicKey = String(req.params['publicKey']);
+    const action = String(req.params['action']);
+    const caller = pageCallerOf(res);
+    const key = await keyOfAccount(deps, caller, id, publicKey);
+    switch (action) {
+      case 'disable':
+        await deps.admin.disableKey(caller, publicKey);
+        return back(res, id, { done: 'disabled', key: publicKey });
+      case 'enable':
+        await deps.admin.enableKey(caller, publicKey);
+        return back(res, id, { done: 'enabled', key: publicKey });
+      case 'rename':
+        try {
+          await deps.admin.renameKey(caller, publicKey, field(req, 'name'));
+        } catch (error) {
+          if (!isRepogateError(error) || error.code !== 'VALIDATION') throw error;
+          return renderAccessKeys(deps, res, id, { notice: { tone: 'error', text: capitalise(error.message) + '.' } }, 400);
+        }
+        return back(res, id, { done: 'renamed', key: publicKey });
+      case 'delete':
+        if (field(req, 'confirm') !== 'yes') return res.redirect(303, `/accounts/${id}/keys/${publicKey}/confirm-delete`);
+        await deps.admin.deleteKey(caller, publicKey);
+        return back(res, id, { done: 'deleted', name: key.name });
+      case 'regenerate': {
+        if (field(req, 'confirm') !== 'yes') return res.redirect(303, `/accounts/${id}/keys/${publicKey}/confirm-regenerate`);
+        if (!firstTime(req, res, id)) return;
+        const issued = await deps.admin.regenerateKey(caller, publicKey);
+        return renderAccessKeys(deps, res, id, { issued: { kind: 'key', issued, regeneratedFrom: publicKey } });
+      }
+      default:
+        res.status(404).type('html').send(errorPage({ title: 'Not found', text: 'There is no such action.', signedIn: true }));
+    }
+  });
+
+  router.post('/accounts/:id/downloads-token', async (req, res) => {
+    const id = String(req.params['id']);
+    const caller = pageCallerOf(res);
+    await deps.admin.account(caller, id);
+    if (!firstTime(req, res, id)) return;
+    const { token } = await deps.admin.generateToken(caller, id);
+    await renderAccessKeys(deps, res, id, { issued: { kind: 'token', token } });
+  });
+
+  return router;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
