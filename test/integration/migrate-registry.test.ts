@@ -11,7 +11,7 @@ import { openRegistryDatabase, type RegistryDatabase } from '../../src/registry/
 import { createRegistry } from '../../src/registry/registry.js';
 import { cliShapes, createDataDir, runCli, runJson } from '../helpers/cli.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
-import { startTestPostgres, type TestDatabase, type TestPostgres } from '../helpers/postgres.js';
+import { requirePostgres, startTestPostgres, type TestDatabase, type TestPostgres } from '../helpers/postgres.js';
 import { basic, startTestRepogate, testActor } from '../helpers/repogate.js';
 
 const migrated = z.strictObject({
@@ -79,11 +79,7 @@ void describe('repogate migrate-registry', () => {
     await postgres.close();
   });
 
-  const available = (t: TestContext): boolean => {
-    if (postgres) return true;
-    t.skip('PostgreSQL not available');
-    return false;
-  };
+  const available = (t: TestContext): boolean => requirePostgres(t, postgres);
 
   void test('copies every table into an empty PostgreSQL, prints the counts, and the keys work there', async (t) => {
     if (!available(t)) return;

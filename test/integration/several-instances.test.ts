@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../../src/cache/redis-keys.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
-import { startTestPostgres, type TestDatabase, type TestPostgres } from '../helpers/postgres.js';
+import { requirePostgres, startTestPostgres, type TestDatabase, type TestPostgres } from '../helpers/postgres.js';
 import { freePort, startTestRedis, type TestRedis } from '../helpers/redis.js';
 import {
   basic,
@@ -62,11 +62,7 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
     await postgres.close();
   });
 
-  const available = (t: TestContext): boolean => {
-    if (postgres) return true;
-    t.skip('PostgreSQL not available');
-    return false;
-  };
+  const available = (t: TestContext): boolean => requirePostgres(t, postgres);
 
   const get = (instance: TestRepogate, path: string, key: TestKey): Promise<Response> =>
     fetch(`${instance.url}${path}`, { headers: { authorization: key.authorization } });
@@ -369,10 +365,7 @@ for (const topology of [
     });
 
     void test('ready; shared cache, one upstream request for concurrent misses, announced revocation', async (t) => {
-      if (!postgres) {
-        t.skip('PostgreSQL not available');
-        return;
-      }
+      if (!requirePostgres(t, postgres)) return;
       for (const instance of [a, b]) assert.equal((await fetch(`${instance.url}/readyz`)).status, 200);
       const key = await createTestKey(a.registry, { grants: ['open-source'] });
       const auth = { authorization: key.authorization };
