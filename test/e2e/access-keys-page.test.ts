@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchBrowser, requireChromium, saveScreenshot, type TestBrowser } from '../helpers/browser.js';
+import { artifactsDir, launchBrowser, requireChromium, saveScreenshot, type TestBrowser } from '../helpers/browser.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { basic, defineStandardEntitlements, startTestRepogate, testActor, type TestRepogate } from '../helpers/repogate.js';
 
@@ -134,6 +134,8 @@ void describe('the Access Keys page in headless Chromium', () => {
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     assert.match((await dialog.textContent()) ?? '', /Delete key “Alice laptop”\?/);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: `${artifactsDir}/access-keys-delete-dialog.png` });
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
     assert.equal(await row.count(), 1);

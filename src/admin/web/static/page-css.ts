@@ -25,7 +25,7 @@ code, .mono { font-family: var(--mono); font-size: .9em; }
 
 /* Header: the MAGEID at the top left, as on the Marketplace. */
 .topbar { background: #1d2327; color: #fff; }
-.topbar-inner { max-width: 1120px; margin: 0 auto; padding: .75rem 1.25rem; display: flex; flex-wrap: wrap; align-items: center; gap: .75rem 1.5rem; }
+.topbar-inner { max-width: 1200px; margin: 0 auto; padding: .75rem 1.25rem; display: flex; flex-wrap: wrap; align-items: center; gap: .75rem 1.5rem; }
 .identity { display: flex; flex-direction: column; margin-right: auto; min-width: 0; }
 .identity .label { font-size: .72rem; letter-spacing: .08em; text-transform: uppercase; color: #aeb7bf; }
 .identity .mageid { font-family: var(--mono); font-size: 1.15rem; font-weight: 700; letter-spacing: .02em; }
@@ -42,12 +42,12 @@ code, .mono { font-family: var(--mono); font-size: .9em; }
 .topbar select { background: #2a3237; color: #fff; border-color: #6b7780; }
 
 .tabs { background: var(--card); border-bottom: 1px solid var(--line); }
-.tabs ul { max-width: 1120px; margin: 0 auto; padding: 0 1.25rem; display: flex; gap: .25rem; list-style: none; overflow-x: auto; }
+.tabs ul { max-width: 1200px; margin: 0 auto; padding: 0 1.25rem; display: flex; gap: .25rem; list-style: none; overflow-x: auto; }
 .tabs a { display: block; padding: .8rem .9rem .7rem; color: var(--muted); text-decoration: none; font-weight: 600; border-bottom: 3px solid transparent; white-space: nowrap; }
 .tabs a:hover { color: var(--ink); }
 .tabs a[aria-current="page"] { color: var(--ink); border-bottom-color: var(--accent); }
 
-main { max-width: 1120px; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
+main { max-width: 1200px; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
 .page-head { display: flex; flex-wrap: wrap; align-items: flex-end; justify-content: space-between; gap: 1rem; margin-bottom: 1rem; }
 .page-head p { color: var(--muted); max-width: 44rem; margin: 0; }
 .page-head form { margin: 0; }
@@ -100,8 +100,8 @@ table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: .6rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .78rem; letter-spacing: .05em; text-transform: uppercase; color: var(--muted); font-weight: 700; }
 tbody tr:last-child td { border-bottom: 0; }
-td.key-name { font-weight: 600; overflow-wrap: anywhere; max-width: 14rem; }
-td.public-key { font-family: var(--mono); font-size: .85rem; word-break: break-all; min-width: 11rem; }
+td.key-name { font-weight: 600; overflow-wrap: break-word; min-width: 8rem; max-width: 16rem; }
+td.public-key { font-family: var(--mono); font-size: .82rem; word-break: break-all; min-width: 11rem; }
 td.when { white-space: nowrap; font-size: .9rem; }
 td.when small, .stamp small { display: block; color: var(--muted); font-size: .8rem; }
 .actions { display: flex; flex-wrap: wrap; gap: .35rem; align-items: flex-start; justify-content: flex-end; }
