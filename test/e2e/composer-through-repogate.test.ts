@@ -61,6 +61,14 @@ for (const layout of ['providers', 'composer2', 'inline'] as UpstreamLayout[]) {
       assert.ok(dists.every((url) => url.startsWith(`${repogate.url}/archives/`)), 'every dist URL points at repogate');
       assert.ok(lock.packages.some((p) => p.name === 'mageplaza/module-smtp'));
 
+      await repogate.flushUsage();
+      const events = await repogate.registry.audit.list({ publicKey: developer.publicKey, limit: 100_000 });
+      const downloaded = new Set(events.filter((e) => e.action === 'archive.downloaded').map((e) => e.detail?.['package']));
+      const missing = lock.packages.filter((p) => p.dist && !downloaded.has(p.name)).map((p) => p.name);
+      assert.deepEqual(missing, [], 'the audit trail lists every package the install downloaded, for this key');
+      const notified = await repogate.registry.usage.downloadsPerPackage('2000-01-01', { publicKey: developer.publicKey });
+      assert.ok(notified.length >= 150, `Composer's download notifications were recorded (${notified.length} packages)`);
+
       const secretSeen = [output(run), await readFile(join(dir, 'composer.lock'), 'utf8'), repogate.logs.join('\n')].some((text) =>
         text.includes(upstream.password),
       );
