@@ -82,6 +82,7 @@ const envSchema = z.object({
   REPOGATE_AUTH_FAILURES_PER_KEY: wholeNumber(1_000_000).pipe(z.number().min(1, 'must be at least 1')).default(20),
   REPOGATE_AUTH_FAILURES_PER_ADDRESS: wholeNumber(1_000_000).pipe(z.number().min(1, 'must be at least 1')).default(300),
   REPOGATE_AUTH_FAILURE_WINDOW_SECONDS: wholeNumber(86_400).pipe(z.number().min(1, 'must be at least 1')).default(300),
+  REPOGATE_AUDIT_RETENTION_DAYS: wholeNumber(36_500).pipe(z.number().min(1, 'must be at least 1')).default(365),
   REPOGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -127,6 +128,7 @@ export interface Config {
     readonly failuresPerAddress: number;
     readonly windowSeconds: number;
   };
+  readonly auditRetentionDays: number;
   readonly logLevel: string;
 }
 
@@ -197,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       failuresPerAddress: e.REPOGATE_AUTH_FAILURES_PER_ADDRESS,
       windowSeconds: e.REPOGATE_AUTH_FAILURE_WINDOW_SECONDS,
     }),
+    auditRetentionDays: e.REPOGATE_AUDIT_RETENTION_DAYS,
     logLevel: e.REPOGATE_LOG_LEVEL,
   });
 }

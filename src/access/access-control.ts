@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { ErrorCode } from '../errors.js';
+import { RepogateError, type ErrorCode } from '../errors.js';
 import type { Registry } from '../registry/registry.js';
 import { parseRules, rulesAllow, type PackageRule } from '../registry/rules.js';
 import { hashSecret } from '../registry/secrets.js';
@@ -168,7 +168,12 @@ export class AccessControl {
   async #load(publicKey: string): Promise<CachedKey | 'unknown'> {
     const hit = this.#keys.get(publicKey);
     if (hit !== undefined) return hit;
-    const loaded = await loadPrincipal(this.#registry, publicKey);
+    let loaded: CachedKey | 'unknown';
+    try {
+      loaded = await loadPrincipal(this.#registry, publicKey);
+    } catch (error) {
+      throw new RepogateError('REGISTRY_UNAVAILABLE', 'the key registry cannot be reached; try again shortly', { cause: error });
+    }
     this.#keys.set(publicKey, loaded);
     return loaded;
   }

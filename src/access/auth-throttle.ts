@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export interface AuthThrottleOptions {
@@ -8,7 +8,7 @@ export interface AuthThrottleOptions {
   readonly failuresPerAddress: number;
   readonly windowSeconds: number;
   /** Shared counters across instances; the in-memory limiter stands in while Redis is unreachable. */
-  readonly redis?: Redis | undefined;
+  readonly redis?: Redis | Cluster | undefined;
 }
 
 /**

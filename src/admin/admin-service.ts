@@ -5,6 +5,7 @@ import type { Entitlement, Grant } from '../registry/entitlements.js';
 import type { AccessKey, IssuedKey, KeyOptions } from '../registry/keys.js';
 import type { Registry } from '../registry/registry.js';
 import type { DownloadToken } from '../registry/tokens.js';
+import { cutoffOf } from '../registry/validation.js';
 import { actorOf, type Caller } from './caller.js';
 
 /** Grants warn this many days before their last day. */
@@ -24,6 +25,8 @@ export interface AccountOverview {
   readonly keys: readonly AccessKey[];
   readonly downloadsToken: DownloadToken | null;
   readonly today: string;
+  /** Downloads per public key over the last 7 days (Composer's download notifications). */
+  readonly downloadsThisWeek: ReadonlyMap<string, number>;
 }
 
 /** Classifies a grant against today (UTC dates `YYYY-MM-DD`). */
@@ -68,12 +71,14 @@ export class AdminService {
   async overview(caller: Caller, id: string): Promise<AccountOverview> {
     const account = await this.account(caller, id);
     const today = this.today();
-    const [grants, keys, token] = await Promise.all([
+    const weekAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
+    const [grants, keys, token, downloadsThisWeek] = await Promise.all([
       this.#registry.entitlements.grantsOf(id),
       this.#registry.keys.list(id),
       this.#registry.tokens.find(id),
+      this.#registry.usage.downloadsPerKey(weekAgo, id),
     ]);
-    return { account, grants: grants.map((g) => grantView(g, today)), keys, downloadsToken: token ?? null, today };
+    return { account, grants: grants.map((g) => grantView(g, today)), keys, downloadsToken: token ?? null, today, downloadsThisWeek };
   }
 
   createAccount(caller: Caller, input: { id: string; name: string; email?: string | undefined }): Promise<Account> {
@@ -212,10 +217,32 @@ export class AdminService {
     return events.filter((e) => e.actor.type !== 'key').slice(0, limit);
   }
 
+  /**
+   * The audit trail like `repogate audit`: filtered by key, account and time. An owner sees only
+   * their own account (another account's key is NOT_FOUND).
+   */
+  async auditTrail(caller: Caller, filter: { publicKey?: string; accountId?: string; since?: string; limit: number }): Promise<AuditEvent[]> {
+    let accountId = filter.accountId;
+    if (caller.kind === 'account') {
+      if (accountId !== undefined) this.#ownAccount(caller, accountId);
+      accountId = caller.accountId;
+      if (filter.publicKey !== undefined) {
+        const event = await this.#registry.keys.find(filter.publicKey);
+        if (event && event.accountId !== caller.accountId) throw notFound(`key ${filter.publicKey} not found`);
+      }
+    }
+    return this.#registry.audit.list({
+      publicKey: filter.publicKey,
+      accountId,
+      since: filter.since === undefined ? undefined : cutoffOf(filter.since, this.#registry.context.now()),
+      limit: filter.limit,
+    });
+  }
+
   /** Records something that changes nothing in the registry but belongs in the audit trail (sign-in, sign-out). */
   async record(caller: Caller, action: string, detail: Record<string, unknown>): Promise<void> {
     const accountId = caller.kind === 'account' ? caller.accountId : null;
-    await this.#registry.context.write(actorOf(caller), () => Promise.resolve(), () => ({ action, accountId, detail }));
+    await this.#registry.audit.append(actorOf(caller), { action, accountId, detail });
   }
 
   #ownAccount(caller: Caller, id: string): void {

@@ -7,7 +7,10 @@ import {
   assertEntitlementName,
   assertMageId,
   assertPublicKey,
+  assertSince,
 } from '../registry/validation.js';
+
+export { cutoffOf } from '../registry/validation.js';
 
 /**
  * Parsers for commander arguments and options, so that a malformed MAGEID, key, date, rule or network
@@ -22,23 +25,13 @@ export const parse = {
   entitlementName: (value: string): string => assertEntitlementName(value),
   rule: (value: string): string => parseRule(value).source,
   cidr: (value: string): string => assertCidr(value),
-  since: (value: string): string => {
-    if (/^\d{1,5}[hdw]$/.test(value)) return value;
-    return assertDate(value, 'date or age (YYYY-MM-DD, or e.g. 90d, 12h, 2w)');
-  },
+  since: (value: string): string => assertSince(value),
   limit: (value: string): string => {
     if (!/^\d{1,6}$/.test(value) || Number(value) < 1) throw invalid(`invalid limit "${value}": expected a whole number from 1`);
     return value;
   },
 };
 
-/** The ISO instant a `--since`/`--unused-since` value stands for: a date (its start, UTC) or an age back from `now`. */
-export function cutoffOf(spec: string, now: Date): string {
-  const age = /^(\d+)([hdw])$/.exec(spec);
-  if (!age) return `${spec}T00:00:00.000Z`;
-  const hours = { h: 1, d: 24, w: 168 }[age[2] as 'h' | 'd' | 'w'];
-  return new Date(now.getTime() - Number(age[1]) * hours * 3_600_000).toISOString();
-}
 
 /** For a repeatable option (`--rule a --rule b`, `--rule a b`): parses each value and collects them. */
 export function collect(parseOne: (value: string) => string): (value: string, previous: string[] | undefined) => string[] {

@@ -1,4 +1,4 @@
-import type { RegistryContext } from './context.js';
+import type { Actor, AuditEntry, RegistryContext } from './context.js';
 
 export interface AuditEvent {
   readonly id: number;
@@ -23,6 +23,25 @@ export class AuditLog {
 
   constructor(ctx: RegistryContext) {
     this.#ctx = ctx;
+  }
+
+  /**
+   * Appends an event that changes nothing in the registry (a sign-in, a sign-out): no version bump,
+   * so cached credentials everywhere stay valid.
+   */
+  async append(actor: Actor, entry: AuditEntry): Promise<void> {
+    await this.#ctx.db
+      .insertInto('audit_events')
+      .values({
+        at: this.#ctx.nowIso(),
+        actor_type: actor.type,
+        actor_id: actor.id,
+        action: entry.action,
+        account_id: entry.accountId ?? null,
+        public_key: entry.publicKey ?? null,
+        detail: entry.detail ? JSON.stringify(entry.detail) : null,
+      })
+      .execute();
   }
 
   async list(filter: AuditFilter = {}): Promise<AuditEvent[]> {

@@ -61,3 +61,17 @@ export function assertCidr(value: string): string {
   }
   return `${address}/${prefix}`;
 }
+
+/** A point in the past: a date `YYYY-MM-DD`, or an age such as `90d`, `12h`, `2w`. */
+export function assertSince(value: string): string {
+  if (/^\d{1,5}[hdw]$/.test(value)) return value;
+  return assertDate(value, 'date or age (YYYY-MM-DD, or e.g. 90d, 12h, 2w)');
+}
+
+/** The ISO instant a `since` value stands for: a date (its start, UTC) or an age back from `now`. */
+export function cutoffOf(spec: string, now: Date): string {
+  const age = /^(\d+)([hdw])$/.exec(spec);
+  if (!age) return `${spec}T00:00:00.000Z`;
+  const hours = { h: 1, d: 24, w: 168 }[age[2] as 'h' | 'd' | 'w'];
+  return new Date(now.getTime() - Number(age[1]) * hours * 3_600_000).toISOString();
+}

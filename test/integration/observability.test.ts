@@ -109,6 +109,41 @@ describe('metrics and the audit trail', () => {
     assert.equal(perKey.get(key.publicKey), 3);
   });
 
+  test('the admin API serves the same audit trail, and the Access Keys page shows usage per key', async () => {
+    const api = (path: string, token = adminToken): Promise<Response> =>
+      fetch(`${repogate.adminUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const trail = (await (await api(`/audit?key=${key.publicKey}&since=1d`)).json()) as Array<{ action: string; actor: { type: string } }>;
+    assert.ok(trail.some((e) => e.action === 'metadata.fetched' && e.actor.type === 'key'));
+    assert.ok(trail.some((e) => e.action === 'key.created'));
+    assert.equal((await api('/audit?since=yesterday')).status, 400);
+    assert.equal((await api('/audit', 'not-the-token-0123456789')).status, 401);
+    const openapi = (await (await fetch(`${repogate.adminUrl}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    assert.ok(openapi.paths['/audit'], 'documented in OpenAPI');
+
+    // the page, signed in as the operator
+    const cookies: string[] = [];
+    const jar = (r: Response): void => {
+      for (const c of r.headers.getSetCookie()) cookies.push(c.split(';')[0]!);
+    };
+    const form = await fetch(`${repogate.adminUrl}/sign-in`);
+    jar(form);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+    const signIn = await fetch(`${repogate.adminUrl}/sign-in/operator`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; ') },
+      body: new URLSearchParams({ _csrf: csrf, token: adminToken }).toString(),
+    });
+    assert.equal(signIn.status, 303, await signIn.text());
+    jar(signIn);
+    const page = await fetch(`${repogate.adminUrl}/accounts/${key.accountId}/access-keys`, { headers: { cookie: cookies.join('; ') } });
+    const html = await page.text();
+    assert.equal(page.status, 200);
+    const row = new RegExp(`data-usage-key="${key.publicKey}">[\\s\\S]*?data-label="Downloads this week">(\\d+)<`).exec(html);
+    assert.ok(row, 'the usage panel lists the key');
+    assert.equal(row[1], '3', 'the three notified downloads of this week');
+  });
+
   test('the request id is passed to the upstream', async () => {
     upstream.resetRequests();
     const response = await fetch(`${repogate.url}/p2/magento/module-newsletter.json`, { headers: { authorization: key.authorization, 'x-request-id': 'trace-abc-123' } });

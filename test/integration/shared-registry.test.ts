@@ -27,7 +27,7 @@ describe('CLI writes while a server process reads', () => {
     await cli(['accounts', 'create', 'MAG100200300', '--name', 'Shared']);
     await cli(['grant', 'MAG100200300', 'everything']);
     server = spawn(process.execPath, [join(repoRoot, 'dist/src/main.js')], {
-      env: { ...process.env, ...env, REPOGATE_DATA_DIR: data.dataDir, PORT: String(port), REPOGATE_ADMIN_PORT: '0', REPOGATE_HOST: '127.0.0.1' },
+      env: { ...process.env, ...env, REPOGATE_DATA_DIR: data.dataDir, PORT: String(port), REPOGATE_ADMIN_PORT: '0', REPOGATE_HOST: '127.0.0.1', REPOGATE_AUTH_FAILURES_PER_ADDRESS: '100000', REPOGATE_AUTH_FAILURES_PER_KEY: '100000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout!.on('data', (c: Buffer) => (serverLog += c.toString()));

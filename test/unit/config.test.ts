@@ -22,6 +22,7 @@ void describe('loadConfig', () => {
       username: undefined,
       password: undefined,
       timeoutMs: 30_000,
+      breaker: { failureThreshold: 5, openMs: 10_000 },
     });
     assert.equal(config.publicUrl, undefined);
     assert.equal(config.port, 8080);

@@ -7,6 +7,7 @@ import { csrfInput, tabs, topbar } from './chrome.js';
 import { html, type SafeHtml } from './html.js';
 import { issuedKeyPanel } from './issued-views.js';
 import { keysTable } from './keys-table.js';
+import { usagePanel } from './usage-panel.js';
 import { layout } from './layout.js';
 
 /** What was just issued, shown once in the response to the POST that made it. */
@@ -83,6 +84,7 @@ ${issuedKey === undefined ? '' : issuedKeyPanel({ issued: issuedKey.issued, rege
 <h2 id="keys-title">Your keys <span class="badge">${overview.keys.length}</span></h2>
 ${keysTable({ accountId: account.id, keys: overview.keys, today: overview.today, csrf: input.csrf, once: input.once })}
 </section>
+${usagePanel(overview)}
 ${downloadsTokenSection({ overview, csrf: input.csrf, once: input.once(), issuedToken })}
 ${grantsSection(overview)}
 </main>
