@@ -30,18 +30,7 @@ export class AuditLog {
    * so cached credentials everywhere stay valid.
    */
   async append(actor: Actor, entry: AuditEntry): Promise<void> {
-    await this.#ctx.db
-      .insertInto('audit_events')
-      .values({
-        at: this.#ctx.nowIso(),
-        actor_type: actor.type,
-        actor_id: actor.id,
-        action: entry.action,
-        account_id: entry.accountId ?? null,
-        public_key: entry.publicKey ?? null,
-        detail: entry.detail ? JSON.stringify(entry.detail) : null,
-      })
-      .execute();
+    await this.#ctx.appendAudit(this.#ctx.db, actor, entry);
   }
 
   async list(filter: AuditFilter = {}): Promise<AuditEvent[]> {

@@ -46,29 +46,33 @@ export class RegistryContext {
     const result = await this.db
       .transaction()
       .execute(async (trx) => {
-      await sql`update registry_state set version = version + 1 where id = 1`.execute(trx);
-      const value = await fn(trx);
-      const entry = audit(value);
-      change = entry;
-      await trx
-        .insertInto('audit_events')
-        .values({
-          at: this.nowIso(),
-          actor_type: actor.type,
-          actor_id: actor.id,
-          action: entry.action,
-          account_id: entry.accountId ?? null,
-          public_key: entry.publicKey ?? null,
-          detail: entry.detail ? JSON.stringify(entry.detail) : null,
-        })
-        .execute();
-      return value;
-    })
+        await sql`update registry_state set version = version + 1 where id = 1`.execute(trx);
+        const value = await fn(trx);
+        change = audit(value);
+        await this.appendAudit(trx, actor, change);
+        return value;
+      })
       .catch((error: unknown) => {
         throw translateConstraintError(error);
       });
     for (const listener of this.#listeners) listener(change!);
     return result;
+  }
+
+  /** Appends one audit event (inside `write`'s transaction, or alone for events that change nothing). */
+  async appendAudit(db: Kysely<Database>, actor: Actor, entry: AuditEntry): Promise<void> {
+    await db
+      .insertInto('audit_events')
+      .values({
+        at: this.nowIso(),
+        actor_type: actor.type,
+        actor_id: actor.id,
+        action: entry.action,
+        account_id: entry.accountId ?? null,
+        public_key: entry.publicKey ?? null,
+        detail: entry.detail ? JSON.stringify(entry.detail) : null,
+      })
+      .execute();
   }
 
   /** The registry version: it moves with every change, made by this process or another. */
