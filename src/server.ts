@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Cluster } from 'ioredis';
 import { AccessControl } from './access/access-control.js';
@@ -16,7 +16,9 @@ import { closeRedis, createRedisConnection, redisReady } from './cache/redis-con
 import { RedisLock } from './cache/redis-lock.js';
 import { RedisTier } from './cache/redis-tier.js';
 import { createComposerApp } from './composer/composer-app.js';
+import type { ComposerDeps } from './composer/composer-deps.js';
 import { DistIndex } from './composer/dist-index.js';
+import { withFastMetadata } from './composer/fast-metadata.js';
 import { RenderCache } from './composer/rendered.js';
 import { UrlRewriter } from './composer/url-rewriter.js';
 import type { Config } from './config.js';
@@ -103,7 +105,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     return undefined;
   };
 
-  const composerApp = createComposerApp({
+  const composerDeps: ComposerDeps = {
     access,
     usage,
     repository,
@@ -115,10 +117,12 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     logger,
     notReady,
     metrics,
-  });
+  };
+  const composerApp = createComposerApp(composerDeps);
   const adminApp = createAdminApp({ logger, registry, config, composerUrl: () => serverUrl(composerServer) });
 
-  const composerServer = composerApp.listen(config.port, config.host);
+  // The warm /p2/ requests are answered in front of express (src/composer/fast-metadata.ts).
+  const composerServer = createServer(withFastMetadata(composerDeps, composerApp, { metadataTtlMs: config.metadataTtlMs })).listen(config.port, config.host);
   const adminListener = withMetricsRoute(adminApp, metricsHandler(metrics, registry, config.adminToken));
   const adminServer = adminListener.listen(config.adminPort, config.adminHost);
   try {

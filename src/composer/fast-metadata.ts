@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Denial } from '../access/access-control.js';
+import { errorCodes, isRepogateError, type ErrorCode } from '../errors.js';
+import { isValidPackageName } from '../registry/rules.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { CacheOutcome } from '../cache/document-cache.js';
+import type { PackageSource } from '../upstream/upstream-repository.js';
+import type { ComposerDeps } from './composer-deps.js';
+import { packageRenderKey, renderPackage } from './render-metadata.js';
+import type { Rendered } from './rendered.js';
+
+// The same rules as public-base.ts, request-context.ts and responses.ts: this file answers the
+// requests those serve through express, byte for byte, without express.
+const hostPattern = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+const metadataPathPattern = /^\/p2\/([^/]+)\/([^/]+?)(~dev)?\.json$/;
+const challengeCodes = new Set<ErrorCode>(['AUTH_REQUIRED', 'AUTH_INVALID', 'KEY_DISABLED', 'KEY_EXPIRED']);
+const refusalCodes = new Set<string>([
+  'AUTH_REQUIRED',
+  'AUTH_INVALID',
+  'KEY_DISABLED',
+  'KEY_EXPIRED',
+  'ADDRESS_NOT_ALLOWED',
+  'ACCOUNT_SUSPENDED',
+  'NO_ACTIVE_GRANT',
+  'NOT_ENTITLED',
+  'RATE_LIMITED',
+]);
+
+interface Target {
+  readonly name: string;
+  readonly dev: boolean;
+}
+
+/** What the access log line says about the request. */
+interface Facts {
+  key: { name: string; publicKey: string } | undefined;
+  package: string | undefined;
+  cache: string | undefined;
+  upstreamMs: number | undefined;
+  error: ErrorCode | undefined;
+}
+
+/**
+ * The hot path in front of express: `GET`/`HEAD /p2/<vendor>/<name>.json` (and `~dev.json`), the
+ * request Composer sends most, answered with plain node:http — a credential check against the
+ * in-memory cache, the memoised rendering, one write. Status codes, headers, 304s, error bodies, the
+ * access log line and the metrics are those of the express route (metadata-routes.ts); every other
+ * request (and any p2 request with a query string or an escaped character) goes to `fallback`.
+ */
+export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, options: FastMetadataOptions): RequestListener {
+  // The access log line holds no secret, so it skips the redaction walk (a third of the cost of a
+  // line); the output is the same as the root logger's.
+  const log: AccessLog = { logger: deps.logger.child({}, { redact: [] }), metrics: deps.metrics };
+  const hot = new HotRenderings(options.metadataTtlMs);
+  const targets = new Map<string, Target | null>();
+  const bases = new Map<string, string | undefined>();
+
+  const targetOf = (url: string): Target | null => {
+    let target = targets.get(url);
+    if (target !== undefined) return target;
+    const match = metadataPathPattern.exec(url);
+    const name = match ? `${match[1]}/${match[2]}` : '';
+    target = match && isValidPackageName(name) ? { name, dev: match[3] !== undefined } : null;
+    if (targets.size > 50_000) targets.clear();
+    targets.set(url, target);
+    return target;
+  };
+
+  const baseOf = (req: IncomingMessage): string | undefined => {
+    if (deps.publicUrl !== undefined) return deps.publicUrl;
+    const host = req.headers.host;
+    if (host === undefined) return undefined;
+    const encrypted = (req.socket as TLSSocket).encrypted === true;
+    const key = encrypted ? `s${host}` : host;
+    if (bases.has(key)) return bases.get(key);
+    const base = host.length > 255 || !hostPattern.test(host) ? undefined : `${encrypted ? 'https' : 'http'}://${host}`;
+    if (bases.size > 1000) bases.clear();
+    bases.set(key, base);
+    return base;
+  };
+
+  return (req, res) => {
+    const url = req.url ?? '';
+    const method = req.method;
+    if ((method !== 'GET' && method !== 'HEAD') || !url.startsWith('/p2/') || url.includes('?') || url.includes('%')) {
+      fallback(req, res);
+      return;
+    }
+    const target = targetOf(url);
+    if (target === null) {
+      fallback(req, res);
+      return;
+    }
+    void serve(deps, log, hot, req, res, url, target, baseOf(req));
+  };
+}
+
+export interface FastMetadataOptions {
+  /** REPOGATE_METADATA_TTL_SECONDS in ms: how long a package's metadata counts as fresh. */
+  readonly metadataTtlMs: number;
+}
+
+/** A rendering ready to send, with what the access log says about how it was obtained. */
+interface HotRendering {
+  readonly rendered: Rendered;
+  readonly outcome: CacheOutcome;
+  readonly upstreamMs: number;
+  readonly staleConfirmedAt: number | undefined;
+}
+
+/** Renderings of fresh metadata are reused for at most this long before the caches are asked again. */
+const hotReuseMs = 1000;
+
+/**
+ * The last rendering of each metadata URL (per public base), reused while the upstream document is
+ * fresh and no pin of the package changed, for at most a second: a warm request then skips the
+ * cache tiers, the layout adapter and the render memo. Served from it, a request counts as a
+ * memory hit (the outcome it would have had).
+ */
+class HotRenderings {
+  readonly #ttlMs: number;
+  readonly #entries = new Map<string, { value: HotRendering; until: number; pinRevision: number }>();
+
+  constructor(ttlMs: number) {
+    this.#ttlMs = ttlMs;
+  }
+
+  get(key: string, pinRevision: number): HotRendering | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.until <= Date.now() || entry.pinRevision !== pinRevision) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return { ...entry.value, outcome: 'hit', upstreamMs: 0 };
+  }
+
+  set(key: string, value: HotRendering, source: PackageSource, pinRevision: number): void {
+    if (value.outcome === 'stale') return;
+    const until = Math.min(source.confirmedAt + this.#ttlMs, Date.now() + hotReuseMs);
+    if (until <= Date.now()) return;
+    if (this.#entries.size >= 20_000) this.#entries.clear();
+    this.#entries.set(key, { value, until, pinRevision });
+  }
+}
+
+interface AccessLog {
+  readonly logger: Logger;
+  readonly metrics: Metrics | undefined;
+}
+
+async function serve(
+  deps: ComposerDeps,
+  log: AccessLog,
+  hot: HotRenderings,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  target: Target,
+  base: string | undefined,
+): Promise<void> {
+  const started = performance.now();
+  const incoming = req.headers['x-request-id'];
+  const requestId = typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', requestId);
+  const facts: Facts = { key: undefined, package: undefined, cache: undefined, upstreamMs: undefined, error: undefined };
+  res.on('close', () => logRequest(log, req, res, path, requestId, started, facts));
+  try {
+    if (base === undefined) return sendError(res, facts, 'BAD_REQUEST', 'missing or invalid Host header');
+    const { name, dev } = target;
+    facts.package = name;
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const decision = await deps.access.checkAccess({ authorization: req.headers.authorization, address, packageName: name });
+    if (!decision.ok) return sendDenial(res, facts, decision);
+    const principal = decision.principal;
+    facts.key = { name: principal.keyName, publicKey: principal.publicKey };
+    deps.usage.record(principal.publicKey, address);
+    const memoKey = `${base}${path}`;
+    let found = hot.get(memoKey, deps.archives.pinRevision(name));
+    if (found) {
+      deps.metrics?.cacheLookups.inc({ tier: 'memory', outcome: 'hit' });
+    } else {
+      const source = await deps.repository.package(name, dev, requestId);
+      if (!source) return sendError(res, facts, 'NOT_FOUND', `package ${name} not found in the upstream repository`);
+      const rendered = deps.renders.get(packageRenderKey(source, base, deps.archives), () =>
+        renderPackage(source, base, deps.rewriter, deps.dists, deps.archives),
+      );
+      found = { rendered, outcome: source.outcome, upstreamMs: source.upstreamMs, staleConfirmedAt: source.outcome === 'stale' ? source.confirmedAt : undefined };
+      hot.set(memoKey, found, source, deps.archives.pinRevision(name));
+    }
+    facts.cache = found.outcome;
+    facts.upstreamMs = found.upstreamMs;
+    deps.usage.activity({
+      publicKey: principal.publicKey,
+      accountId: principal.accountId,
+      action: 'metadata.fetched',
+      package: dev ? `${name}~dev` : name,
+      address,
+    });
+    sendRendered(req, res, found.rendered, found.staleConfirmedAt);
+  } catch (error) {
+    if (isRepogateError(error)) return sendError(res, facts, error.code, error.message);
+    deps.logger.error({ err: error }, 'unexpected error');
+    sendError(res, facts, 'INTERNAL', 'internal error; see the repogate log');
+  }
+}
+
+function sendRendered(req: IncomingMessage, res: ServerResponse, rendered: Rendered, staleConfirmedAt: number | undefined): void {
+  if (staleConfirmedAt !== undefined) {
+    // RFC 9111 §5.2 (Age) and the RFC 7234 Warning 110: served from cache because the upstream failed.
+    res.setHeader('Age', String(Math.max(0, Math.floor((Date.now() - staleConfirmedAt) / 1000))));
+    res.setHeader('Warning', '110 repogate "Response is Stale"');
+  }
+  res.setHeader('Last-Modified', rendered.lastModified);
+  res.setHeader('ETag', rendered.etag);
+  res.setHeader('Cache-Control', 'private, no-cache');
+  res.setHeader('Vary', 'Authorization, Accept-Encoding');
+  if (notModified(req, rendered)) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', 'application/json');
+  const gzip = rendered.gzip !== null && /\bgzip\b/i.test(req.headers['accept-encoding'] ?? '') ? rendered.gzip : null;
+  const body = gzip ?? rendered.body;
+  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+  res.setHeader('Content-Length', body.length);
+  res.statusCode = 200;
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function notModified(req: IncomingMessage, rendered: Rendered): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) return inm.split(',').some((tag) => tag.trim().replace(/^W\//, '') === rendered.etag);
+  const ims = req.headers['if-modified-since'];
+  if (ims === undefined) return false;
+  const since = Date.parse(ims);
+  return !Number.isNaN(since) && rendered.lastModifiedMs <= since;
+}
+
+function sendDenial(res: ServerResponse, facts: Facts, denial: Denial): void {
+  if (denial.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(denial.retryAfterSeconds));
+  // A package the key may not see is a 404 on metadata, as for a name this repository doesn't hold.
+  sendError(res, facts, denial.code, denial.reason, denial.code === 'NOT_ENTITLED' ? 404 : undefined);
+}
+
+function sendError(res: ServerResponse, facts: Facts, code: ErrorCode, message: string, status?: number): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  facts.error = code;
+  if (challengeCodes.has(code)) res.setHeader('WWW-Authenticate', 'Basic realm="repogate"');
+  const body = JSON.stringify({ warning: message.replace(/\s*\n\s*/g, ' ').slice(0, 500), code });
+  res.statusCode = status ?? errorCodes[code].status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+function logRequest(log: AccessLog, req: IncomingMessage, res: ServerResponse, path: string, requestId: string, started: number, facts: Facts): void {
+  const metrics = log.metrics;
+  if (metrics) {
+    metrics.httpRequests.inc({ listener: 'composer', route: 'p2', status: String(res.statusCode) });
+    metrics.httpDuration.observe({ listener: 'composer', route: 'p2' }, (performance.now() - started) / 1000);
+    if (facts.error !== undefined && refusalCodes.has(facts.error)) metrics.authRefusals.inc({ code: facts.error });
+  }
+  log.logger.info(
+    {
+      requestId,
+      method: req.method,
+      path,
+      status: res.statusCode,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      address: req.socket.remoteAddress,
+      key: facts.key?.name,
+      publicKey: facts.key?.publicKey,
+      package: facts.package,
+      cache: facts.cache,
+      upstreamMs: facts.upstreamMs === undefined ? undefined : Math.round(facts.upstreamMs),
+      error: facts.error,
+      aborted: !res.writableFinished || undefined,
+    },
+    'request',
+  );
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { after, before, describe, test } from 'node:test';
+import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
+import { basic, createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+
+/**
+ * `/p2/` requests are answered in front of express (src/composer/fast-metadata.ts); with a query
+ * string the same request goes through the express route. Both must answer alike: status, headers,
+ * body, and the access log line.
+ */
+void describe('the /p2/ fast path answers exactly as the express route', () => {
+  let upstream: MockUpstream;
+  let repogate: TestRepogate;
+  let key: TestKey;
+  let lastModified: string;
+
+  before(async () => {
+    upstream = await startMockUpstream({ layout: 'composer2' });
+    repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
+    await defineStandardEntitlements(repogate.registry);
+    key = await createTestKey(repogate.registry, { grants: ['open-source'] });
+    const first = await fetch(`${repogate.url}/p2/magento/module-catalog.json`, { headers: { authorization: key.authorization } });
+    lastModified = first.headers.get('last-modified') ?? '';
+  });
+  after(async () => {
+    await repogate.stop();
+    await upstream.close();
+  });
+
+  const ignored = new Set(['date', 'x-request-id', 'keep-alive', 'connection']);
+
+  async function both(path: string, init: { method?: string; headers?: Record<string, string> }): Promise<void> {
+    // Warm the caches first: the comparison is about answers, not about who fetched first.
+    await (await fetch(`${repogate.url}${path}`, { method: init.method ?? 'GET', headers: init.headers ?? {} })).arrayBuffer();
+    const answers = [];
+    for (const target of [path, `${path}?via=express`]) {
+      const requestId = `fast-path-${Math.random().toString(36).slice(2)}`;
+      const response = await fetch(`${repogate.url}${target}`, { method: init.method ?? 'GET', headers: { ...init.headers, 'x-request-id': requestId } });
+      const body = Buffer.from(await response.arrayBuffer());
+      const headers = [...response.headers].filter(([name]) => !ignored.has(name)).sort();
+      assert.equal(response.headers.get('x-request-id'), requestId);
+      await waitForLog(requestId);
+      const line = repogate.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['requestId'] === requestId)!;
+      const { time: _time, ms: _ms, requestId: _id, ...logged } = line;
+      answers.push({ status: response.status, headers, body: body.toString('base64'), logged });
+    }
+    assert.deepEqual(answers[0], answers[1], `${init.method ?? 'GET'} ${path} ${JSON.stringify(init.headers ?? {})}`);
+  }
+
+  async function waitForLog(requestId: string): Promise<void> {
+    const deadline = Date.now() + 2000;
+    while (!repogate.logs.some((l) => l.includes(requestId))) {
+      assert.ok(Date.now() < deadline, `access log line for ${requestId}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  void test('200 (plain and gzip), HEAD, 304 on If-Modified-Since and If-None-Match', async () => {
+    const auth = { authorization: key.authorization };
+    await both('/p2/magento/module-catalog.json', { headers: auth });
+    await both('/p2/magento/module-catalog.json', { headers: { ...auth, 'accept-encoding': 'gzip' } });
+    await both('/p2/magento/module-catalog.json', { method: 'HEAD', headers: auth });
+    await both('/p2/magento/module-catalog.json', { headers: { ...auth, 'if-modified-since': lastModified } });
+    const etag = (await fetch(`${repogate.url}/p2/magento/module-catalog.json`, { headers: auth })).headers.get('etag') ?? '';
+    await both('/p2/magento/module-catalog.json', { headers: { ...auth, 'if-none-match': etag } });
+    await both('/p2/magento/module-catalog~dev.json', { headers: auth });
+    const gz = await fetch(`${repogate.url}/p2/magento/magento2-base.json`, { headers: { ...auth, 'accept-encoding': 'gzip' } });
+    assert.equal(gz.status, 200);
+  });
+
+  void test('refusals: no credentials, a wrong key, a package outside the grants, an unknown package, a bad name', async () => {
+    await both('/p2/magento/module-catalog.json', {});
+    await both('/p2/magento/module-catalog.json', { headers: { authorization: basic(key.publicKey, '0'.repeat(32)) } });
+    await both('/p2/magento/module-catalog.json', { headers: { authorization: 'Bearer nope' } });
+    await both('/p2/magento/product-enterprise-edition.json', { headers: { authorization: key.authorization } });
+    await both('/p2/magento/no-such-module.json', { headers: { authorization: key.authorization } });
+    await both('/p2/Magento/Module-Catalog.json', { headers: { authorization: key.authorization } });
+  });
+
+  void test('a key disabled with the CLI is refused at once, also on a warm path', async () => {
+    const other = await createTestKey(repogate.registry, { accountId: key.accountId });
+    const get = (): Promise<Response> => fetch(`${repogate.url}/p2/magento/module-catalog.json`, { headers: { authorization: other.authorization } });
+    assert.equal((await get()).status, 200);
+    assert.equal((await get()).status, 200);
+    await repogate.registry.keys.disable(other.publicKey, { type: 'system', id: 'test' });
+    const refused = await get();
+    assert.equal(refused.status, 401);
+    assert.equal(((await refused.json()) as { code: string }).code, 'KEY_DISABLED');
+  });
+
+  void test('gzip bodies decode to the plain body', async () => {
+    const auth = { authorization: key.authorization };
+    const plain = Buffer.from(await (await fetch(`${repogate.url}/p2/magento/magento2-base.json`, { headers: { ...auth, 'accept-encoding': 'identity' } })).arrayBuffer());
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      void import('node:http').then(({ get }) => {
+        get(`${repogate.url}/p2/magento/magento2-base.json`, { headers: { ...auth, 'accept-encoding': 'gzip' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+        }).on('error', reject);
+      });
+    });
+    assert.ok(plain.length >= 1024 ? gunzipSync(raw).equals(plain) : raw.equals(plain));
+  });
+});
