@@ -147,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((input['REDIS_SENTINELS'] === undefined) !== (input['REDIS_SENTINEL_NAME'] === undefined)) {
     problems.push('REDIS_SENTINELS, REDIS_SENTINEL_NAME: must be set together');
   }
+  if (input['REPOGATE_DOWNLOADS_URL'] !== undefined && (input['REPOGATE_DOWNLOADS_MAGEID'] === undefined || input['REPOGATE_DOWNLOADS_TOKEN'] === undefined)) {
+    problems.push('REPOGATE_DOWNLOADS_MAGEID, REPOGATE_DOWNLOADS_TOKEN: must be set with REPOGATE_DOWNLOADS_URL');
+  }
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Cluster } from 'ioredis';
 import { AccessControl } from './access/access-control.js';
 import { ChangeFeed } from './access/change-feed.js';
 import { AuthThrottle } from './access/auth-throttle.js';
@@ -57,9 +56,8 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
   const redis = config.redis === undefined ? undefined : createRedisConnection(config.redis, logger, { role: 'commands' });
   const subscriber = config.redis === undefined ? undefined : createRedisConnection(config.redis, logger, { role: 'subscriber' });
   if (redis && subscriber) await Promise.all([redisReady(redis, 3000), redisReady(subscriber, 3000)]);
-  // The throttle's Redis store takes one server (or a Sentinel primary); with a Cluster it counts per instance.
-  const throttleRedis = redis instanceof Cluster ? undefined : redis;
-  const access = new AccessControl(registry, { throttle: new AuthThrottle({ ...config.authThrottle, redis: throttleRedis }) });
+  const throttle = new AuthThrottle({ ...config.authThrottle, redis });
+  const access = new AccessControl(registry, { throttle });
   access.watch(options.registryPollMs ?? config.registryPollMs, (error) => logger.error({ err: String(error) }, 'registry poll failed'));
   const feed =
     redis && subscriber
@@ -70,6 +68,14 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
   const stopRetention = startRetention(registry, config.auditRetentionDays, logger);
 
   const upstream = new UpstreamClient(config.upstream, logger, metrics);
+  const releases =
+    config.downloads.url === undefined
+      ? undefined
+      : new UpstreamClient(
+          { ...config.upstream, url: config.downloads.url, username: config.downloads.mageId, password: config.downloads.token },
+          logger,
+          metrics,
+        );
   const cache = new DocumentCache(
     upstream,
     new MemoryTier(config.memoryCacheBytes),
@@ -117,6 +123,12 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     logger,
     notReady,
     metrics,
+    downloads: {
+      registry,
+      throttle,
+      logger,
+      upstream: releases,
+    },
   };
   const composerApp = createComposerApp(composerDeps);
   const adminApp = createAdminApp({ logger, registry, config, composerUrl: () => serverUrl(composerServer) });
@@ -154,6 +166,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
       stopArchives();
       await usage.stop();
       await upstream.close();
+      await releases?.close();
       feed?.stop();
       await Promise.all([redis && closeRedis(redis), subscriber && closeRedis(subscriber)]);
       await registry.close();

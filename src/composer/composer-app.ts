@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { isRepogateError } from '../errors.js';
 import { accessLog } from '../http/request-context.js';
 import { sendError } from '../http/responses.js';
+import { registerDownloadsRoutes } from '../downloads/downloads-routes.js';
 import { registerArchiveRoutes } from './archive-routes.js';
 import type { ComposerDeps } from './composer-deps.js';
 import { registerMetadataRoutes } from './metadata-routes.js';
@@ -16,6 +17,7 @@ export function createComposerApp(deps: ComposerDeps): express.Express {
   const router = express.Router({ caseSensitive: true, strict: true });
   registerServiceRoutes(router, deps);
   registerMetadataRoutes(router, deps);
+  if (deps.downloads) registerDownloadsRoutes(router, deps.downloads);
   registerArchiveRoutes(router, deps);
   app.use(router);
   app.use((req: Request, res: Response) => {

@@ -1,6 +1,7 @@
 import type { AccessControl } from '../access/access-control.js';
 import type { ArchiveCache } from '../archives/archive-cache.js';
 import type { UsageRecorder } from '../access/usage-recorder.js';
+import type { DownloadsDeps } from '../downloads/downloads-routes.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { UpstreamRepository } from '../upstream/upstream-repository.js';
@@ -24,4 +25,6 @@ export interface ComposerDeps {
   readonly notReady: () => Promise<string | undefined>;
   /** Request, refusal and latency metrics (optional, for tests that build the app alone). */
   readonly metrics?: Metrics;
+  /** The release downloads pass-through (`/products/downloads/…`). */
+  readonly downloads?: DownloadsDeps;
 }

@@ -51,12 +51,22 @@ export class TokenService {
 
   /** True when `token` is the account's current token and the account is active. */
   async verify(accountId: string, token: string): Promise<boolean> {
+    return (await this.check(accountId, token)).ok;
+  }
+
+  /**
+   * Checks `MAGEID:TOKEN`: ok, or why not. The suspension reason is only told to whoever presents
+   * the right token.
+   */
+  async check(accountId: string, token: string): Promise<{ ok: true } | { ok: false; suspended?: string }> {
     const row = await this.#ctx.db
       .selectFrom('download_tokens')
       .innerJoin('accounts', 'accounts.id', 'download_tokens.account_id')
-      .select(['download_tokens.token_hash', 'accounts.status'])
+      .select(['download_tokens.token_hash', 'accounts.status', 'accounts.suspension_reason'])
       .where('download_tokens.account_id', '=', accountId)
       .executeTakeFirst();
-    return row !== undefined && row.status === 'active' && secretMatches(token, row.token_hash);
+    if (row === undefined || !secretMatches(token, row.token_hash)) return { ok: false };
+    if (row.status !== 'active') return { ok: false, suspended: row.suspension_reason ?? 'no reason given' };
+    return { ok: true };
   }
 }

@@ -1,0 +1,82 @@
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response, Router } from 'express';
+import type { AuthThrottle } from '../access/auth-throttle.js';
+import { isRepogateError } from '../errors.js';
+import { factsOf, requestIdOf } from '../http/request-context.js';
+import { sendError } from '../http/responses.js';
+import type { Logger } from '../logger.js';
+import { parseBasicAuthorization } from '../access/basic-auth.js';
+import type { Registry } from '../registry/registry.js';
+import { mageIdPattern } from '../registry/validation.js';
+import type { UpstreamClient } from '../upstream/upstream-client.js';
+
+export interface DownloadsDeps {
+  readonly registry: Registry;
+  /** The release downloads upstream with the organisation's MAGEID:TOKEN; undefined when not configured. */
+  readonly upstream: UpstreamClient | undefined;
+  readonly throttle: AuthThrottle | undefined;
+  readonly logger: Logger;
+}
+
+const passHeaders = ['content-type', 'content-length', 'content-disposition', 'last-modified', 'etag'] as const;
+const realm = 'Basic realm="repogate downloads"';
+
+/**
+ * `GET /products/downloads/…`: the release downloads pass-through. Clients authenticate as
+ * `MAGEID:TOKEN` with their account's downloads access token (the one `repogate tokens generate`
+ * printed); repogate fetches the file with the organisation's own MAGEID:TOKEN and streams it back.
+ */
+export function registerDownloadsRoutes(router: Router, deps: DownloadsDeps): void {
+  router.get(/^\/products\/downloads\/.*/, async (req: Request, res: Response) => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const presented = parseBasicAuthorization(req.headers.authorization);
+    if (presented.kind !== 'basic' || !mageIdPattern.test(presented.username)) {
+      res.setHeader('WWW-Authenticate', realm);
+      return sendError(res, presented.kind === 'none' ? 'AUTH_REQUIRED' : 'AUTH_INVALID', 'release downloads need your MAGEID as username and your downloads access token as password', 401);
+    }
+    const { username: mageId, password: token } = presented;
+    const retryAfter = await deps.throttle?.retryAfter(mageId, address);
+    if (retryAfter !== undefined) {
+      res.setHeader('Retry-After', String(retryAfter));
+      return sendError(res, 'RATE_LIMITED', `too many failed attempts for ${mageId}; try again in ${retryAfter} s`);
+    }
+    const checked = await deps.registry.tokens.check(mageId, token);
+    if (!checked.ok) {
+      if (checked.suspended !== undefined) {
+        return sendError(res, 'ACCOUNT_SUSPENDED', `account ${mageId} suspended: ${checked.suspended}`);
+      }
+      await deps.throttle?.failed(mageId, address);
+      res.setHeader('WWW-Authenticate', realm);
+      return sendError(res, 'AUTH_INVALID', `invalid MAGEID or downloads access token for ${mageId} (a newly generated token replaces the previous one)`, 401);
+    }
+    if (deps.upstream === undefined) {
+      return sendError(res, 'NOT_FOUND', 'release downloads are not configured on this repogate (REPOGATE_DOWNLOADS_URL)');
+    }
+    const path = req.originalUrl;
+    factsOf(res).package = 'release';
+    let upstream;
+    try {
+      upstream = await deps.upstream.openStream(deps.upstream.resolve(path.replace(/^\/+/, '')), requestIdOf(res));
+    } catch (error) {
+      if (isRepogateError(error)) return sendError(res, error.code, error.message);
+      throw error;
+    }
+    if (upstream.status !== 200) {
+      upstream.body.destroy();
+      if (upstream.status === 404) return sendError(res, 'NOT_FOUND', `no such release download: ${req.path.slice(0, 200)}`);
+      return sendError(res, 'UPSTREAM_UNAVAILABLE', `the release downloads upstream answered HTTP ${upstream.status}`);
+    }
+    await deps.registry.audit.append({ type: 'account', id: mageId }, { action: 'release.downloaded', accountId: mageId, detail: { path: req.path, address } });
+    res.status(200);
+    for (const name of passHeaders) {
+      const value = upstream.headers[name];
+      if (value !== undefined) res.setHeader(name, value);
+    }
+    try {
+      await pipeline(upstream.body, res);
+    } catch (error) {
+      deps.logger.warn({ path: req.path, err: error instanceof Error ? error.message : String(error) }, 'release download ended early');
+      res.destroy();
+    }
+  });
+}
