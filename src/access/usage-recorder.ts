@@ -11,7 +11,8 @@ export class UsageRecorder {
   readonly #registry: Registry;
   readonly #logger: Logger;
   #lastUsed = new Map<string, { at: string; address: string }>();
-  #activity: ActivityEvent[] = [];
+  /** Activity within the current window, one entry per (action, key, package, address), with a count. */
+  #activity = new Map<string, { event: ActivityEvent; count: number }>();
   /** `${day}\u0000${accountId}\u0000${publicKey}\u0000${package}` → count */
   #downloads = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -28,10 +29,17 @@ export class UsageRecorder {
     this.#lastUsed.set(publicKey, { at: new Date().toISOString(), address });
   }
 
-  /** A metadata fetch or archive download by a key, for the audit trail. */
+  /**
+   * A metadata fetch or archive download by a key, for the audit trail. Repeats of the same thing
+   * within one flush window become one event with a `count`, so a busy CI fleet writes one row per
+   * key and package every couple of seconds, not one per request.
+   */
   activity(event: Omit<ActivityEvent, 'at'>): void {
-    this.#activity.push({ ...event, at: new Date().toISOString() });
-    if (this.#activity.length >= 5000) void this.flush();
+    const id = `${event.action}\u0000${event.publicKey}\u0000${event.package}\u0000${event.address}`;
+    const seen = this.#activity.get(id);
+    if (seen) seen.count += 1;
+    else this.#activity.set(id, { event: { ...event, at: new Date().toISOString() }, count: 1 });
+    if (this.#activity.size >= 5000) void this.flush();
   }
 
   /** Composer's download notifications (notify-batch) for one key. */
@@ -51,10 +59,12 @@ export class UsageRecorder {
 
   async #write(): Promise<void> {
     const lastUsed = [...this.#lastUsed].map(([publicKey, usage]) => ({ publicKey, ...usage }));
-    const activity = this.#activity;
+    const activity = [...this.#activity.values()].map(({ event, count }) =>
+      count === 1 ? event : { ...event, detail: { ...event.detail, count } },
+    );
     const downloads = this.#downloads;
     this.#lastUsed = new Map();
-    this.#activity = [];
+    this.#activity = new Map();
     this.#downloads = new Map();
     try {
       await this.#registry.keys.recordUsage(lastUsed);
