@@ -79,10 +79,10 @@ describe('metrics and the audit trail', () => {
     const events = await repogate.registry.audit.list({ publicKey: key.publicKey });
     const fetched = events.filter((e) => e.action === 'metadata.fetched').map((e) => e.detail?.['package']);
     assert.ok(fetched.includes('magento/module-sales'));
-    // the first test fetched module-catalog three times: one event, counted
+    // the first test fetched module-catalog three times: counted, not one row each (a flush may fall between them)
     const catalog = events.filter((e) => e.action === 'metadata.fetched' && e.detail?.['package'] === 'magento/module-catalog');
-    assert.equal(catalog.length, 1);
-    assert.equal(catalog[0]!.detail?.['count'], 3);
+    assert.ok(catalog.length < 3);
+    assert.equal(catalog.reduce((sum, e) => sum + Number(e.detail?.['count'] ?? 1), 0), 3);
     assert.ok(events.some((e) => e.action === 'archive.downloaded' && e.detail?.['package'] === 'mageplaza/module-smtp'));
     const actorOf = (action: string): string | undefined => {
       const e = events.find((ev) => ev.action === action);
