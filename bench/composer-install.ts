@@ -1,7 +1,9 @@
 /**
  * `composer install` of the ~200-package Magento-shaped project, timed side by side in one run:
- * straight to the (mock) upstream, through a cold repogate, and through a warm one. Every run uses a
- * fresh project directory and an empty Composer cache, as a CI job does.
+ * straight to the (mock) upstream; through nginx with `proxy_cache`, cold and warm (the reference for
+ * warm installs); through a cold repogate, a warm one (metadata and archives cached), and the warm one
+ * with the upstream down. Every run uses a fresh project directory and an empty Composer cache, as a
+ * CI job does.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,26 +11,37 @@ import { join } from 'node:path';
 import { runComposer, writeComposerProject } from '../test/helpers/composer.js';
 import { startMockUpstream, type MockUpstream, type UpstreamLayout } from '../test/helpers/mock-upstream/index.js';
 import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestRepogate } from '../test/helpers/repogate.js';
+import { startNginxCache } from './nginx.js';
 
 export interface InstallBenchOptions {
   readonly layout: UpstreamLayout;
   readonly latencyMs: number;
   readonly bytesPerSecond: number | undefined;
   readonly rounds: number;
+  /** Also time installs through nginx (the warm reference). */
+  readonly nginx: boolean;
 }
 
 export interface InstallFigures {
   readonly direct: number[];
   readonly cold: number[];
   readonly warm: number[];
+  readonly warmUpstreamDown: number[];
+  readonly nginxCold: number[];
+  readonly nginxWarm: number[];
+  /** Upstream requests during the last warm install through repogate (metadata and archives). */
   readonly upstreamRequestsWarm: number;
 }
 
 const requires = { 'magento/product-community-edition': '2.4.7', 'mageplaza/module-smtp': '*' };
 
-async function timedInstall(work: string, label: string, url: string, username: string, password: string): Promise<number> {
+async function timedInstall(work: string, label: string, url: string, auth: { username: string; password: string } | undefined): Promise<number> {
   const dir = join(work, label);
-  await writeComposerProject(dir, { repositoryUrl: url, require: requires, auth: { host: new URL(url).host, username, password } });
+  await writeComposerProject(dir, {
+    repositoryUrl: url,
+    require: requires,
+    ...(auth ? { auth: { host: new URL(url).host, ...auth } } : {}),
+  });
   const run = await runComposer(['install', '--no-progress', '--prefer-dist'], { cwd: dir, home: join(dir, '.composer-home'), timeoutMs: 600_000 });
   if (run.code !== 0) throw new Error(`composer install (${label}) failed:\n${run.stdout}\n${run.stderr}`);
   await rm(dir, { recursive: true, force: true });
@@ -38,27 +51,50 @@ async function timedInstall(work: string, label: string, url: string, username: 
 export async function benchComposerInstall(options: InstallBenchOptions): Promise<InstallFigures> {
   const work = await mkdtemp(join(tmpdir(), 'repogate-bench-install-'));
   const upstream: MockUpstream = await startMockUpstream({ layout: options.layout, latencyMs: options.latencyMs, bytesPerSecond: options.bytesPerSecond });
-  const figures: InstallFigures = { direct: [], cold: [], warm: [], upstreamRequestsWarm: 0 };
+  const figures: InstallFigures = { direct: [], cold: [], warm: [], warmUpstreamDown: [], nginxCold: [], nginxWarm: [], upstreamRequestsWarm: 0 };
   let upstreamRequestsWarm = 0;
+  const viaNginx = async (round: number): Promise<void> => {
+    const nginx = await startNginxCache(upstream);
+    try {
+      // Composer gets no credentials for nginx: nginx adds the upstream's itself.
+      figures.nginxCold.push(await timedInstall(work, `nginx-cold-${round}`, nginx.url, undefined));
+      figures.nginxWarm.push(await timedInstall(work, `nginx-warm-${round}`, nginx.url, undefined));
+    } finally {
+      await nginx.close();
+    }
+  };
+  const viaRepogate = async (round: number): Promise<void> => {
+    const repogate: TestRepogate = await startTestRepogate({
+      upstreamUrl: upstream.url,
+      upstreamUsername: upstream.username,
+      upstreamPassword: upstream.password,
+      env: { REPOGATE_LOG_LEVEL: 'warn' },
+    });
+    try {
+      await defineStandardEntitlements(repogate.registry);
+      const key = await createTestKey(repogate.registry, { grants: ['everything'] });
+      const auth = { username: key.publicKey, password: key.privateKey };
+      figures.cold.push(await timedInstall(work, `cold-${round}`, repogate.url, auth));
+      upstream.resetRequests();
+      figures.warm.push(await timedInstall(work, `warm-${round}`, repogate.url, auth));
+      upstreamRequestsWarm = upstream.count();
+      await upstream.setFailure('down');
+      try {
+        figures.warmUpstreamDown.push(await timedInstall(work, `offline-${round}`, repogate.url, auth));
+      } finally {
+        await upstream.setFailure('none');
+      }
+    } finally {
+      await repogate.stop();
+    }
+  };
   try {
     for (let round = 0; round < options.rounds; round++) {
-      figures.direct.push(await timedInstall(work, `direct-${round}`, upstream.url, upstream.username, upstream.password));
-      const repogate: TestRepogate = await startTestRepogate({
-        upstreamUrl: upstream.url,
-        upstreamUsername: upstream.username,
-        upstreamPassword: upstream.password,
-        env: { REPOGATE_LOG_LEVEL: 'warn' },
-      });
-      try {
-        await defineStandardEntitlements(repogate.registry);
-        const key = await createTestKey(repogate.registry, { grants: ['everything'] });
-        figures.cold.push(await timedInstall(work, `cold-${round}`, repogate.url, key.publicKey, key.privateKey));
-        upstream.resetRequests();
-        figures.warm.push(await timedInstall(work, `warm-${round}`, repogate.url, key.publicKey, key.privateKey));
-        upstreamRequestsWarm = upstream.count((r) => r.method === 'GET' && !r.path.startsWith('/archives/'));
-      } finally {
-        await repogate.stop();
-      }
+      figures.direct.push(await timedInstall(work, `direct-${round}`, upstream.url, { username: upstream.username, password: upstream.password }));
+      // Alternate which proxy goes first, so that neither always gets the cooler machine.
+      if (options.nginx && round % 2 === 1) await viaNginx(round);
+      await viaRepogate(round);
+      if (options.nginx && round % 2 === 0) await viaNginx(round);
     }
   } finally {
     await upstream.close();
@@ -68,6 +104,7 @@ export async function benchComposerInstall(options: InstallBenchOptions): Promis
 }
 
 export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

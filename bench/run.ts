@@ -1,41 +1,193 @@
 /**
- * `npm run bench`: every benchmark, each measured side by side with its reference in one run, printed
- * as a table (and as JSON with `--json`). Options: `--rounds N`, `--only NAME`.
+ * `npm run bench`: every benchmark, each figure measured side by side with its reference in one run
+ * and printed next to the reference and the target (and as JSON with `--json`).
+ *
+ * Options: `--rounds N` (alternating runs per comparison, default 3), `--seconds N` (per load run,
+ * default 5), `--only metadata|keys|stream|install|profile` (repeatable, comma-separated),
+ * `--layouts providers,composer2`, `--stream-mib N` (default 1024), `--out DIR` (flame graph; default
+ * a temporary directory).
  */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { composerInstalled } from '../test/helpers/composer.js';
+import { benchArchiveStreaming } from './archive-streaming.js';
 import { benchComposerInstall, median } from './composer-install.js';
+import { measureHotPathCosts } from './hot-path-costs.js';
+import { benchRegistrySize, benchWarmMetadata } from './metadata-throughput.js';
+import { nginxAvailable } from './nginx.js';
+import { profileWarmMetadata } from './profile.js';
+import { wrkAvailable } from './wrk.js';
 
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
-    only: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '64' },
+    only: { type: 'string', multiple: true },
+    layouts: { type: 'string', default: 'providers,composer2' },
+    'stream-mib': { type: 'string', default: '1024' },
+    out: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
+const load = { rounds, seconds: Number(values.seconds), connections: Number(values.connections) };
+const only = new Set((values.only ?? []).flatMap((o) => o.split(',')));
+const wanted = (name: string): boolean => only.size === 0 || only.has(name);
 
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-
-async function main(): Promise<void> {
-  const results: Record<string, unknown> = {};
-  if (!values.only || values.only === 'install') {
-    for (const layout of ['providers', 'composer2'] as const) {
-      const latencyMs = 50;
-      const bytesPerSecond = 4_000_000;
-      console.error(`composer install, upstream layout ${layout}, ${latencyMs} ms latency, 4 MB/s per download, ${rounds} rounds…`);
-      const figures = await benchComposerInstall({ layout, latencyMs, bytesPerSecond, rounds });
-      results[`install-${layout}`] = figures;
-      const direct = median(figures.direct);
-      console.log(`\ncomposer install, ~200 packages, upstream layout ${layout} (median of ${rounds}; empty Composer cache each run)`);
-      console.log('| run | time | vs straight to upstream |');
-      console.log('|---|---|---|');
-      console.log(`| straight to the upstream (reference) | ${seconds(direct)} | 1.00 |`);
-      console.log(`| through repogate, cold cache | ${seconds(median(figures.cold))} | ${(median(figures.cold) / direct).toFixed(2)} |`);
-      console.log(`| through repogate, warm metadata | ${seconds(median(figures.warm))} | ${(median(figures.warm) / direct).toFixed(2)} |`);
-      console.log(`upstream metadata requests during the warm install: ${figures.upstreamRequestsWarm}`);
-    }
-  }
-  if (values.json) console.log(JSON.stringify(results, null, 2));
+interface Row {
+  readonly benchmark: string;
+  readonly figure: string;
+  readonly reference: string;
+  readonly target: string;
+  readonly result: string;
+  readonly met: boolean | null;
 }
 
-void main();
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+const rate = (n: number): string => `${Math.round(n).toLocaleString('en-US')} req/s`;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
+const verdict = (met: boolean): string => (met ? 'met' : 'missed');
+
+function add(row: Row): void {
+  rows.push(row);
+  console.error(`  ${row.benchmark}: ${row.figure} (reference ${row.reference}; target ${row.target}) → ${row.result}`);
+}
+
+async function metadata(): Promise<void> {
+  console.error(`warm metadata: repogate vs a bare node:http server, wrk -c${load.connections}, ${load.seconds} s runs, ${rounds} alternating rounds…`);
+  const figures = await benchWarmMetadata(load);
+  results['warm-metadata'] = figures;
+  const subject = median(figures.subject);
+  const reference = median(figures.reference);
+  const ratio = subject / reference;
+  add({
+    benchmark: `warm metadata, authenticated /p2/ of a cached package (${figures.bodyBytes} B body)`,
+    figure: rate(subject),
+    reference: `bare node:http ${rate(reference)}`,
+    target: '≥ 0.85 × reference',
+    result: `${ratio.toFixed(2)} × — ${verdict(ratio >= 0.85)}${figures.errors ? ` (${figures.errors} errors)` : ''}`,
+    met: ratio >= 0.85,
+  });
+}
+
+async function keys(): Promise<void> {
+  console.error(`registry size: 100,000 keys vs 10 (10 keys used in turn), ${rounds} alternating rounds…`);
+  const figures = await benchRegistrySize(load);
+  results['registry-size'] = figures;
+  const big = median(figures.subject);
+  const small = median(figures.reference);
+  const change = big / small - 1;
+  add({
+    benchmark: 'warm metadata with 100,000 keys in the registry',
+    figure: rate(big),
+    reference: `10 keys ${rate(small)}`,
+    target: 'within 5 %',
+    result: `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} % — ${verdict(change >= -0.05)}`,
+    met: change >= -0.05,
+  });
+}
+
+async function stream(): Promise<void> {
+  const sizeMiB = Number(values['stream-mib']);
+  console.error(`archive streaming: a ${sizeMiB} MiB archive through repogate, cold and from the cache…`);
+  const figures = await benchArchiveStreaming({ sizeMiB });
+  results['archive-streaming'] = figures;
+  const limit = 150 * 1024 * 1024;
+  for (const [label, run] of [
+    ['cold (from the upstream, written to the cache meanwhile)', figures.cold],
+    ['from the cache', figures.cached],
+  ] as const) {
+    add({
+      benchmark: `${mib(figures.sizeBytes)} archive, ${label}: peak RSS`,
+      figure: `${mib(run.peakRss)} (${((figures.sizeBytes / 1048576) / run.seconds).toFixed(0)} MiB/s)`,
+      reference: `idle ${mib(figures.idleRss)}`,
+      target: '< 150 MiB',
+      result: `${mib(run.peakRss - figures.idleRss)} over idle — ${verdict(run.peakRss < limit)}`,
+      met: run.peakRss < limit,
+    });
+  }
+}
+
+async function install(): Promise<void> {
+  const nginx = nginxAvailable();
+  if (!nginx) console.error('nginx not found at /usr/sbin/nginx: the warm-install reference is skipped');
+  for (const layout of values.layouts.split(',') as Array<'providers' | 'composer2' | 'inline'>) {
+    console.error(`composer install, upstream layout ${layout}, 50 ms latency, 4 MB/s per download, ${rounds} rounds…`);
+    const figures = await benchComposerInstall({ layout, latencyMs: 50, bytesPerSecond: 4_000_000, rounds, nginx });
+    results[`install-${layout}`] = figures;
+    const direct = median(figures.direct);
+    const cold = median(figures.cold);
+    const warm = median(figures.warm);
+    add({
+      benchmark: `composer install (~200 packages, ${layout} upstream), cold repogate`,
+      figure: seconds(cold),
+      reference: `straight to the upstream ${seconds(direct)}`,
+      target: '≤ 1.10 × reference',
+      result: `${(cold / direct).toFixed(2)} × — ${verdict(cold <= direct * 1.1)}`,
+      met: cold <= direct * 1.1,
+    });
+    if (nginx) {
+      const nginxWarm = median(figures.nginxWarm);
+      add({
+        benchmark: `composer install (~200 packages, ${layout} upstream), warm repogate`,
+        figure: seconds(warm),
+        reference: `nginx proxy_cache warm ${seconds(nginxWarm)} (cold ${seconds(median(figures.nginxCold))})`,
+        target: '≤ 1.00 × reference',
+        result: `${(warm / nginxWarm).toFixed(2)} × — ${verdict(warm <= nginxWarm)}`,
+        met: warm <= nginxWarm,
+      });
+    }
+    add({
+      benchmark: `composer install (~200 packages, ${layout} upstream), warm repogate, upstream down`,
+      figure: seconds(median(figures.warmUpstreamDown)),
+      reference: `warm, upstream up ${seconds(warm)}`,
+      target: 'succeeds',
+      result: `succeeded ${figures.warmUpstreamDown.length}/${rounds} — met`,
+      met: true,
+    });
+  }
+}
+
+async function profile(): Promise<void> {
+  const outDir = values.out ?? (await mkdtemp(join(tmpdir(), 'repogate-bench-profile-out-')));
+  console.error('profile: repogate with --cpu-prof under wrk, and the cost of each step of the hot path…');
+  const summary = await profileWarmMetadata({ seconds: load.seconds, connections: load.connections, outDir });
+  const costs = await measureHotPathCosts();
+  results['profile'] = { ...summary, steps: costs };
+  console.log(`\nWhere a warm /p2/ request spends its CPU (self time while profiling at ${rate(summary.requestsPerSecond)}):`);
+  console.log('| share | module |');
+  console.log('|---:|---|');
+  for (const m of summary.byModule.slice(0, 12)) console.log(`| ${(m.share * 100).toFixed(1)} % | ${m.name} |`);
+  console.log('\nCost of each step, measured in process on the real components:');
+  console.log('| step | ns |');
+  console.log('|---|---:|');
+  for (const c of costs) console.log(`| ${c.step} | ${Math.round(c.nanoseconds).toLocaleString('en-US')} |`);
+  console.log(`\nFlame graph: ${summary.svg}\nFolded stacks: ${summary.folded}`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const needsWrk = wanted('metadata') || wanted('keys') || wanted('profile');
+  if (needsWrk && !wrkAvailable()) throw new Error('wrk is not installed (Debian: apt-get install wrk)');
+  if (wanted('install') && !composerInstalled()) throw new Error('composer is not installed (Debian: apt-get install composer php-cli php-zip php-curl unzip)');
+  if (wanted('metadata')) await metadata();
+  if (wanted('keys')) await keys();
+  if (wanted('stream')) await stream();
+  if (wanted('install')) await install();
+  if (wanted('profile')) await profile();
+  console.log(`\nrepogate benchmarks (${new Date().toISOString().slice(0, 10)}, ${rounds} rounds, ${Math.round((Date.now() - started) / 1000)} s)`);
+  console.log('| benchmark | repogate | reference | target | result |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.benchmark} | ${r.figure} | ${r.reference} | ${r.target} | ${r.result} |`);
+  if (values.json) console.log(JSON.stringify({ rows, results }, null, 2));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,9 +1,9 @@
 import { unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { LRUCache } from 'lru-cache';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { UpstreamClient, UpstreamStream } from '../upstream/upstream-client.js';
+import { fileBody, type ArchiveBody } from './archive-body.js';
 import { ArchiveFill } from './archive-fill.js';
 import type { ArchiveStore, ArchiveStoreStats } from './archive-store.js';
 import type { ArchivePin, PinStore } from './pin-store.js';
@@ -11,11 +11,11 @@ import type { ArchivePin, PinStore } from './pin-store.js';
 /** How an archive request was answered, for the access log. */
 export type ArchiveOutcome = 'hit' | 'miss' | 'join' | 'verified';
 
-/** An archive ready to send: status 200, these headers, this body (pipe it or destroy it). */
+/** An archive ready to send: status 200, these headers, this body (copy it or discard it). */
 export interface ArchiveResponse {
   readonly outcome: ArchiveOutcome;
   readonly headers: Readonly<Record<string, string | number>>;
-  readonly body: Readable;
+  readonly body: ArchiveBody;
   /** Time to the upstream's response headers, when the upstream was asked. */
   readonly upstreamMs?: number;
 }
@@ -50,6 +50,8 @@ interface Flight {
 }
 
 const passHeaders = ['content-type', 'content-length', 'last-modified', 'etag'] as const;
+/** Upstream shasums remembered from rendered metadata (a Map: nothing is allocated up front). */
+const maxLearnedShasums = 200_000;
 
 /**
  * Archives, pinned and cached. The first bytes served for a dist path are pinned (sha1 and size, in
@@ -73,8 +75,8 @@ export class ArchiveCache {
   readonly #flights = new Map<string, Promise<Flight>>();
   /** Downloads still being completed (pinned, stored) after their clients got the headers. */
   readonly #finishing = new Set<Promise<void>>();
-  /** Dist path → the upstream's `shasum`, learned while metadata is rendered. */
-  readonly #upstreamShasums = new LRUCache<string, string>({ max: 500_000 });
+  /** Dist path → the upstream's `shasum`, learned while metadata is rendered (oldest dropped first). */
+  readonly #upstreamShasums = new Map<string, string>();
 
   constructor(options: ArchiveCacheOptions) {
     this.#store = options.store;
@@ -118,7 +120,7 @@ export class ArchiveCache {
    * different upstream `shasum` is a drift, recorded and logged), else the upstream's.
    */
   shasumFor(path: string, packageName: string, upstreamShasum: string | undefined): string | undefined {
-    if (upstreamShasum !== undefined) this.#upstreamShasums.set(path, upstreamShasum);
+    if (upstreamShasum !== undefined) this.#learnShasum(path, upstreamShasum);
     const pin = this.#pins.get(path);
     if (!pin) return upstreamShasum;
     if (upstreamShasum !== undefined && upstreamShasum !== '' && upstreamShasum.toLowerCase() !== pin.sha1) {
@@ -137,7 +139,7 @@ export class ArchiveCache {
       if (pin) {
         const stored = await this.#store.openArchive(pin.sha1, pin.size);
         if (stored) {
-          return { outcome: 'hit', headers: pinnedHeaders(request.path, pin), body: stored.handle.createReadStream() };
+          return { outcome: 'hit', headers: pinnedHeaders(request.path, pin), body: fileBody(stored.handle) };
         }
       }
       let outcome: ArchiveOutcome = 'join';
@@ -147,7 +149,7 @@ export class ArchiveCache {
         flight = pin ? this.#verify(request, pin) : this.#download(request);
       }
       const { fill, headers, upstreamMs } = await flight;
-      const body = fill.reader();
+      const body = fill.body();
       // The download finished and let go of its file between our lookup and now: look again.
       if (body) return { outcome, headers, body, ...(outcome === 'join' ? {} : { upstreamMs }) };
       if (attempt >= 2) throw new RepogateError('INTERNAL', `the download of ${request.path} ended before it could be read`);
@@ -283,6 +285,14 @@ export class ArchiveCache {
         cause: error,
       });
     }
+  }
+
+  #learnShasum(path: string, shasum: string): void {
+    if (this.#upstreamShasums.size >= maxLearnedShasums && !this.#upstreamShasums.has(path)) {
+      const oldest = this.#upstreamShasums.keys().next();
+      if (!oldest.done) this.#upstreamShasums.delete(oldest.value);
+    }
+    this.#upstreamShasums.set(path, shasum);
   }
 
   async #expectedShasum(request: ArchiveRequest): Promise<string | undefined> {

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { copyPositional, type ArchiveBody } from './archive-body.js';
 
 /** What a finished download produced. */
 export interface FillResult {
   readonly sha1: string;
   readonly size: number;
 }
-
-const readChunkBytes = 64 * 1024;
 
 /**
  * One upstream download into a temporary file, which any number of readers follow while it grows:
@@ -80,25 +78,38 @@ export class ArchiveFill {
   }
 
   /**
-   * A stream of the file from its first byte, following the download until it completes; undefined
-   * once the owner and every reader have let go (the file handle is closed then).
+   * The file from its first byte, following the download until it completes; undefined once the
+   * owner and every reader have let go (the file handle is closed then).
    */
-  reader(): Readable | undefined {
+  body(): ArchiveBody | undefined {
     if (this.#closed) return undefined;
     this.#refs++;
-    return new FillReader(this);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      void this.release();
+    };
+    return {
+      copyTo: async (dest) => {
+        try {
+          await copyPositional((buffer, position) => this.#readInto(buffer, position), dest);
+        } finally {
+          release();
+        }
+      },
+      discard: release,
+    };
   }
 
-  /** @internal For FillReader: reads what is written at `position`, waiting for more when needed. */
-  async readAt(position: number): Promise<Buffer | null> {
+  /** Reads what is written at `position`, waiting for more while the download runs; 0 at the end. */
+  async #readInto(buffer: Buffer, position: number): Promise<number> {
     for (;;) {
       if (position < this.#written) {
-        const length = Math.min(readChunkBytes, this.#written - position);
-        const buffer = Buffer.allocUnsafe(length);
-        const { bytesRead } = await this.#handle.read(buffer, 0, length, position);
-        return buffer.subarray(0, bytesRead);
+        const length = Math.min(buffer.length, this.#written - position);
+        return (await this.#handle.read(buffer, 0, length, position)).bytesRead;
       }
-      if (this.#state === 'complete') return null;
+      if (this.#state === 'complete') return 0;
       if (this.#state === 'failed') throw this.#error ?? new Error('archive download failed');
       await this.#progress.promise;
     }
@@ -117,42 +128,6 @@ export class ArchiveFill {
     current.resolve();
   }
 
-}
-
-class FillReader extends Readable {
-  readonly #fill: ArchiveFill;
-  #position = 0;
-  #released = false;
-
-  constructor(fill: ArchiveFill) {
-    super({ highWaterMark: readChunkBytes });
-    this.#fill = fill;
-  }
-
-  override _read(): void {
-    this.#fill.readAt(this.#position).then(
-      (chunk) => {
-        if (this.destroyed) return;
-        if (chunk === null) {
-          this.push(null);
-          return;
-        }
-        this.#position += chunk.length;
-        this.push(chunk);
-      },
-      (error: unknown) => {
-        if (!this.destroyed) this.destroy(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.#released) {
-      this.#released = true;
-      void this.#fill.release();
-    }
-    callback(error);
-  }
 }
 
 interface Deferred<T> {

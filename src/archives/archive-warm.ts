@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { packageFromArchivePath } from '../composer/dist-index.js';
 import type { VersionEntry } from '../composer/minified-metadata.js';
@@ -187,8 +186,7 @@ export async function warmArchives(
 
 async function fetchOne(archives: ArchiveCache, target: WarmTarget, counted: (bytes: number) => void): Promise<ArchiveOutcome> {
   const response = await archives.open({ path: target.path, packageName: target.packageName });
-  await pipeline(
-    response.body,
+  await response.body.copyTo(
     new Writable({
       write(chunk: Buffer, _encoding, callback) {
         counted(chunk.length);

@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { isRepogateError } from '../errors.js';
 import { sendError } from '../http/responses.js';
@@ -45,12 +44,13 @@ export function registerArchiveRoutes(router: Router, deps: ComposerDeps): void 
     res.status(200);
     for (const [name, value] of Object.entries(archive.headers)) res.setHeader(name, value);
     if (req.method === 'HEAD') {
-      archive.body.destroy();
+      archive.body.discard();
       res.end();
       return;
     }
     try {
-      await pipeline(archive.body, res);
+      await archive.body.copyTo(res);
+      res.end();
     } catch (error) {
       deps.logger.warn({ path, err: error instanceof Error ? error.message : String(error) }, 'archive stream ended early');
       res.destroy();

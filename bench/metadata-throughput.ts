@@ -1,0 +1,185 @@
+/**
+ * Warm metadata throughput: requests per second for an authenticated `/p2/` request of a cached
+ * package, repogate (as `npm start` runs it, access log on) against a bare node:http server that
+ * checks the Basic header against a Map and writes the same bytes. Same wrk settings, alternating
+ * runs. Also: the same figure with 100,000 keys in the registry against a registry of 10.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openRegistryDatabase } from '../src/registry/database.js';
+import { createRegistry, type Registry } from '../src/registry/registry.js';
+import { hashSecret } from '../src/registry/secrets.js';
+import { startMockUpstream, type MockUpstream } from '../test/helpers/mock-upstream/index.js';
+import { createTestKey, defineStandardEntitlements } from '../test/helpers/repogate.js';
+import { startBareServer, startRepogateProcess, type ServerProcess } from './processes.js';
+import { runWrk, type LoadResult } from './wrk.js';
+
+export const metadataPath = '/p2/magento/module-catalog.json';
+
+export interface LoadSettings {
+  readonly rounds: number;
+  readonly seconds: number;
+  readonly connections: number;
+}
+
+export interface PairFigures {
+  /** Requests per second of each run. */
+  readonly subject: number[];
+  readonly reference: number[];
+  readonly errors: number;
+}
+
+/** A data directory with a registry holding `keys` keys, `usable` of which the benchmark knows the secret of. */
+export async function seedRegistry(keys: number, usable: number): Promise<{ dataDir: string; authorizations: string[] }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'repogate-bench-registry-'));
+  const database = await openRegistryDatabase(`sqlite:${join(dataDir, 'registry.sqlite')}`);
+  const registry = createRegistry(database);
+  try {
+    await defineStandardEntitlements(registry);
+    const authorizations: string[] = [];
+    for (let i = 0; i < usable; i++) {
+      const key = await createTestKey(registry, { accountId: `MAG${100000 + (i % 5)}`, grants: ['everything'], keyName: `ci job ${i}` });
+      authorizations.push(key.authorization);
+    }
+    if (keys > usable) await bulkKeys(registry, keys - usable);
+    return { dataDir, authorizations };
+  } finally {
+    await registry.close();
+  }
+}
+
+/** Inserts keys straight into the table (the registry API would write an audit event per key). */
+async function bulkKeys(registry: Registry, count: number): Promise<void> {
+  const db = registry.context.db;
+  const now = new Date().toISOString();
+  const accounts = 1000;
+  await db.transaction().execute(async (trx) => {
+    for (let a = 0; a < accounts; a += 250) {
+      await trx
+        .insertInto('accounts')
+        .values(Array.from({ length: 250 }, (_, i) => ({ id: `MAG${200000 + a + i}`, name: `Bulk ${a + i}`, email: null, status: 'active' as const, suspension_reason: null, password_hash: null, created_at: now })))
+        .execute();
+    }
+    for (let k = 0; k < count; k += 500) {
+      const rows = Array.from({ length: Math.min(500, count - k) }, (_, i) => ({
+        public_key: randomBytes(16).toString('hex'),
+        account_id: `MAG${200000 + ((k + i) % accounts)}`,
+        name: `bulk key ${k + i}`,
+        private_key_hash: hashSecret(randomBytes(16).toString('hex')),
+        status: 'enabled' as const,
+        scope: null,
+        expires_on: null,
+        cidrs: null,
+        created_at: now,
+        last_used_at: null,
+        last_used_address: null,
+      }));
+      await trx.insertInto('access_keys').values(rows).execute();
+    }
+  });
+}
+
+async function startSubject(upstream: MockUpstream, dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startRepogateProcess({ dataDir, upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password, env });
+}
+
+/** One response as repogate sends it (no gzip: wrk does not ask for it). */
+async function sample(url: string, authorization: string): Promise<{ headers: Record<string, string>; body: Buffer }> {
+  const response = await fetch(url, { headers: { authorization, 'accept-encoding': 'identity' } });
+  if (response.status !== 200) throw new Error(`${url}: HTTP ${response.status}`);
+  const headers: Record<string, string> = {};
+  for (const name of ['content-type', 'last-modified', 'etag', 'cache-control', 'vary', 'x-request-id']) {
+    const value = response.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return { headers, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+async function alternate(
+  a: { url: string; authorizations: readonly string[] },
+  b: { url: string; authorizations: readonly string[] },
+  settings: LoadSettings,
+  workDir: string,
+): Promise<PairFigures> {
+  const run = (target: { url: string; authorizations: readonly string[] }, seconds: number): Promise<LoadResult> =>
+    runWrk({ url: target.url, authorizations: target.authorizations, connections: settings.connections, seconds, workDir });
+  // Warm up both (JIT, caches, connection pools).
+  await run(a, 2);
+  await run(b, 2);
+  const figures: PairFigures = { subject: [], reference: [], errors: 0 };
+  let errors = 0;
+  for (let round = 0; round < settings.rounds; round++) {
+    // Alternate which goes first, so that neither always gets the cooler machine.
+    const order = round % 2 === 0 ? ([a, b] as const) : ([b, a] as const);
+    for (const target of order) {
+      const result = await run(target, settings.seconds);
+      errors += result.errors;
+      (target === a ? figures.subject : figures.reference).push(result.requestsPerSecond);
+    }
+  }
+  return { ...figures, errors };
+}
+
+/** repogate against the bare reference. */
+export async function benchWarmMetadata(settings: LoadSettings): Promise<PairFigures & { bodyBytes: number }> {
+  const upstream = await startMockUpstream({ layout: 'composer2' });
+  const work = await mkdtemp(join(tmpdir(), 'repogate-bench-metadata-'));
+  const { dataDir, authorizations } = await seedRegistry(1, 1);
+  const authorization = authorizations[0]!;
+  let repogate: ServerProcess | undefined;
+  let bare: ServerProcess | undefined;
+  try {
+    repogate = await startSubject(upstream, dataDir);
+    const { headers, body } = await sample(`${repogate.url}${metadataPath}`, authorization);
+    bare = await startBareServer({ authorizations: [authorization], headers, body, workDir: work });
+    const figures = await alternate(
+      { url: `${repogate.url}${metadataPath}`, authorizations: [authorization] },
+      { url: `${bare.url}${metadataPath}`, authorizations: [authorization] },
+      settings,
+      work,
+    );
+    return { ...figures, bodyBytes: body.length };
+  } finally {
+    await repogate?.stop();
+    await bare?.stop();
+    await upstream.close();
+    await rm(work, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The same warm request, rotating 10 keys, with 100,000 keys in the registry against 10. */
+export async function benchRegistrySize(settings: LoadSettings, bigKeys = 100_000): Promise<PairFigures> {
+  const upstream = await startMockUpstream({ layout: 'composer2' });
+  const work = await mkdtemp(join(tmpdir(), 'repogate-bench-keys-'));
+  const small = await seedRegistry(10, 10);
+  const big = await seedRegistry(bigKeys, 10);
+  let smallServer: ServerProcess | undefined;
+  let bigServer: ServerProcess | undefined;
+  try {
+    smallServer = await startSubject(upstream, small.dataDir);
+    bigServer = await startSubject(upstream, big.dataDir);
+    for (const [server, auths] of [
+      [smallServer, small.authorizations],
+      [bigServer, big.authorizations],
+    ] as const) {
+      for (const authorization of auths) await sample(`${server.url}${metadataPath}`, authorization);
+    }
+    return await alternate(
+      { url: `${bigServer.url}${metadataPath}`, authorizations: big.authorizations },
+      { url: `${smallServer.url}${metadataPath}`, authorizations: small.authorizations },
+      settings,
+      work,
+    );
+  } finally {
+    await smallServer?.stop();
+    await bigServer?.stop();
+    await upstream.close();
+    await rm(work, { recursive: true, force: true });
+    await rm(small.dataDir, { recursive: true, force: true });
+    await rm(big.dataDir, { recursive: true, force: true });
+  }
+}
+
