@@ -4,10 +4,10 @@ import type { TLSSocket } from 'node:tls';
 import type { Denial } from '../access/access-control.js';
 import { errorCodes, isRepogateError, type ErrorCode } from '../errors.js';
 import { isValidPackageName } from '../registry/rules.js';
-import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { CacheOutcome } from '../cache/document-cache.js';
 import type { PackageSource } from '../upstream/upstream-repository.js';
+import { AccessLogLines } from './access-log-lines.js';
 import type { ComposerDeps } from './composer-deps.js';
 import { packageRenderKey, renderPackage } from './render-metadata.js';
 import type { Rendered } from './rendered.js';
@@ -52,9 +52,7 @@ interface Facts {
  * request (and any p2 request with a query string or an escaped character) goes to `fallback`.
  */
 export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, options: FastMetadataOptions): RequestListener {
-  // The access log line holds no secret, so it skips the redaction walk (a third of the cost of a
-  // line); the output is the same as the root logger's.
-  const log: AccessLog = { logger: deps.logger.child({}, { redact: [] }), metrics: deps.metrics };
+  const log: AccessLog = { lines: new AccessLogLines(deps.logger), metrics: deps.metrics };
   const hot = new HotRenderings(options.metadataTtlMs);
   const targets = new Map<string, Target | null>();
   const bases = new Map<string, string | undefined>();
@@ -123,7 +121,7 @@ const hotReuseMs = 1000;
  */
 class HotRenderings {
   readonly #ttlMs: number;
-  readonly #entries = new Map<string, { value: HotRendering; until: number; pinRevision: number }>();
+  readonly #entries = new Map<string, { hit: HotRendering; until: number; pinRevision: number }>();
 
   constructor(ttlMs: number) {
     this.#ttlMs = ttlMs;
@@ -136,7 +134,7 @@ class HotRenderings {
       this.#entries.delete(key);
       return undefined;
     }
-    return { ...entry.value, outcome: 'hit', upstreamMs: 0 };
+    return entry.hit;
   }
 
   set(key: string, value: HotRendering, source: PackageSource, pinRevision: number): void {
@@ -144,12 +142,12 @@ class HotRenderings {
     const until = Math.min(source.confirmedAt + this.#ttlMs, Date.now() + hotReuseMs);
     if (until <= Date.now()) return;
     if (this.#entries.size >= 20_000) this.#entries.clear();
-    this.#entries.set(key, { value, until, pinRevision });
+    this.#entries.set(key, { hit: { ...value, outcome: 'hit', upstreamMs: 0 }, until, pinRevision });
   }
 }
 
 interface AccessLog {
-  readonly logger: Logger;
+  readonly lines: AccessLogLines;
   readonly metrics: Metrics | undefined;
 }
 
@@ -166,16 +164,17 @@ async function serve(
   const started = performance.now();
   const incoming = req.headers['x-request-id'];
   const requestId = typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
-  res.setHeader('X-Request-Id', requestId);
+  // Headers go out in one writeHead (as a flat list, in the express route's order): X-Request-Id first.
+  const headers: string[] = ['X-Request-Id', requestId];
   const facts: Facts = { key: undefined, package: undefined, cache: undefined, upstreamMs: undefined, error: undefined };
   res.on('close', () => logRequest(log, req, res, path, requestId, started, facts));
   try {
-    if (base === undefined) return sendError(res, facts, 'BAD_REQUEST', 'missing or invalid Host header');
+    if (base === undefined) return sendError(res, headers, facts, 'BAD_REQUEST', 'missing or invalid Host header');
     const { name, dev } = target;
     facts.package = name;
     const address = req.socket.remoteAddress ?? 'unknown';
     const decision = await deps.access.checkAccess({ authorization: req.headers.authorization, address, packageName: name });
-    if (!decision.ok) return sendDenial(res, facts, decision);
+    if (!decision.ok) return sendDenial(res, headers, facts, decision);
     const principal = decision.principal;
     facts.key = { name: principal.keyName, publicKey: principal.publicKey };
     deps.usage.record(principal.publicKey, address);
@@ -185,7 +184,7 @@ async function serve(
       deps.metrics?.cacheLookups.inc({ tier: 'memory', outcome: 'hit' });
     } else {
       const source = await deps.repository.package(name, dev, requestId);
-      if (!source) return sendError(res, facts, 'NOT_FOUND', `package ${name} not found in the upstream repository`);
+      if (!source) return sendError(res, headers, facts, 'NOT_FOUND', `package ${name} not found in the upstream repository`);
       const rendered = deps.renders.get(packageRenderKey(source, base, deps.archives), () =>
         renderPackage(source, base, deps.rewriter, deps.dists, deps.archives),
       );
@@ -201,35 +200,31 @@ async function serve(
       package: dev ? `${name}~dev` : name,
       address,
     });
-    sendRendered(req, res, found.rendered, found.staleConfirmedAt);
+    sendRendered(req, res, headers, found.rendered, found.staleConfirmedAt);
   } catch (error) {
-    if (isRepogateError(error)) return sendError(res, facts, error.code, error.message);
+    if (isRepogateError(error)) return sendError(res, headers, facts, error.code, error.message);
     deps.logger.error({ err: error }, 'unexpected error');
-    sendError(res, facts, 'INTERNAL', 'internal error; see the repogate log');
+    sendError(res, headers, facts, 'INTERNAL', 'internal error; see the repogate log');
   }
 }
 
-function sendRendered(req: IncomingMessage, res: ServerResponse, rendered: Rendered, staleConfirmedAt: number | undefined): void {
+function sendRendered(req: IncomingMessage, res: ServerResponse, headers: string[], rendered: Rendered, staleConfirmedAt: number | undefined): void {
   if (staleConfirmedAt !== undefined) {
     // RFC 9111 §5.2 (Age) and the RFC 7234 Warning 110: served from cache because the upstream failed.
-    res.setHeader('Age', String(Math.max(0, Math.floor((Date.now() - staleConfirmedAt) / 1000))));
-    res.setHeader('Warning', '110 repogate "Response is Stale"');
+    headers.push('Age', String(Math.max(0, Math.floor((Date.now() - staleConfirmedAt) / 1000))), 'Warning', '110 repogate "Response is Stale"');
   }
-  res.setHeader('Last-Modified', rendered.lastModified);
-  res.setHeader('ETag', rendered.etag);
-  res.setHeader('Cache-Control', 'private, no-cache');
-  res.setHeader('Vary', 'Authorization, Accept-Encoding');
+  headers.push('Last-Modified', rendered.lastModified, 'ETag', rendered.etag, 'Cache-Control', 'private, no-cache', 'Vary', 'Authorization, Accept-Encoding');
   if (notModified(req, rendered)) {
-    res.statusCode = 304;
+    res.writeHead(304, headers);
     res.end();
     return;
   }
-  res.setHeader('Content-Type', 'application/json');
+  headers.push('Content-Type', 'application/json');
   const gzip = rendered.gzip !== null && /\bgzip\b/i.test(req.headers['accept-encoding'] ?? '') ? rendered.gzip : null;
   const body = gzip ?? rendered.body;
-  if (gzip) res.setHeader('Content-Encoding', 'gzip');
-  res.setHeader('Content-Length', body.length);
-  res.statusCode = 200;
+  if (gzip) headers.push('Content-Encoding', 'gzip');
+  headers.push('Content-Length', String(body.length));
+  res.writeHead(200, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -242,24 +237,22 @@ function notModified(req: IncomingMessage, rendered: Rendered): boolean {
   return !Number.isNaN(since) && rendered.lastModifiedMs <= since;
 }
 
-function sendDenial(res: ServerResponse, facts: Facts, denial: Denial): void {
-  if (denial.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(denial.retryAfterSeconds));
+function sendDenial(res: ServerResponse, headers: string[], facts: Facts, denial: Denial): void {
+  if (denial.retryAfterSeconds !== undefined) headers.push('Retry-After', String(denial.retryAfterSeconds));
   // A package the key may not see is a 404 on metadata, as for a name this repository doesn't hold.
-  sendError(res, facts, denial.code, denial.reason, denial.code === 'NOT_ENTITLED' ? 404 : undefined);
+  sendError(res, headers, facts, denial.code, denial.reason, denial.code === 'NOT_ENTITLED' ? 404 : undefined);
 }
 
-function sendError(res: ServerResponse, facts: Facts, code: ErrorCode, message: string, status?: number): void {
+function sendError(res: ServerResponse, headers: string[], facts: Facts, code: ErrorCode, message: string, status?: number): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   facts.error = code;
-  if (challengeCodes.has(code)) res.setHeader('WWW-Authenticate', 'Basic realm="repogate"');
+  if (challengeCodes.has(code)) headers.push('WWW-Authenticate', 'Basic realm="repogate"');
   const body = JSON.stringify({ warning: message.replace(/\s*\n\s*/g, ' ').slice(0, 500), code });
-  res.statusCode = status ?? errorCodes[code].status;
-  res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
+  headers.push('Content-Type', 'application/json', 'Cache-Control', 'no-store', 'Content-Length', String(Buffer.byteLength(body)));
+  res.writeHead(status ?? errorCodes[code].status, headers);
   res.end(body);
 }
 
@@ -270,22 +263,19 @@ function logRequest(log: AccessLog, req: IncomingMessage, res: ServerResponse, p
     metrics.httpDuration.observe({ listener: 'composer', route: 'p2' }, (performance.now() - started) / 1000);
     if (facts.error !== undefined && refusalCodes.has(facts.error)) metrics.authRefusals.inc({ code: facts.error });
   }
-  log.logger.info(
-    {
-      requestId,
-      method: req.method,
-      path,
-      status: res.statusCode,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-      address: req.socket.remoteAddress,
-      key: facts.key?.name,
-      publicKey: facts.key?.publicKey,
-      package: facts.package,
-      cache: facts.cache,
-      upstreamMs: facts.upstreamMs === undefined ? undefined : Math.round(facts.upstreamMs),
-      error: facts.error,
-      aborted: !res.writableFinished || undefined,
-    },
-    'request',
-  );
+  log.lines.write({
+    requestId,
+    method: req.method,
+    path,
+    status: res.statusCode,
+    ms: Math.round((performance.now() - started) * 10) / 10,
+    address: req.socket.remoteAddress,
+    key: facts.key?.name,
+    publicKey: facts.key?.publicKey,
+    package: facts.package,
+    cache: facts.cache,
+    upstreamMs: facts.upstreamMs === undefined ? undefined : Math.round(facts.upstreamMs),
+    error: facts.error,
+    aborted: !res.writableFinished || undefined,
+  });
 }
