@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { PinStore } from '../../src/archives/pin-store.js';
+import { openRegistryDatabase } from '../../src/registry/database.js';
 import { expandVersions, type VersionEntry } from '../../src/composer/minified-metadata.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
+import { requirePostgres, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
 
 const sha1 = (bytes: Buffer): string => createHash('sha1').update(bytes).digest('hex');
@@ -175,5 +177,70 @@ void describe('pins and the CLI share the registry', () => {
     const fake = 'f'.repeat(40);
     await other.pin({ path: before.path, packageName: name, sha1: fake, size: 1 });
     await waitFor(async () => (await dist(repogate, key)).shasum === fake);
+  });
+});
+
+void describe('the pin table on both registry stores', () => {
+  let postgres: TestPostgres | undefined;
+  before(async () => {
+    postgres = await startTestPostgres();
+  });
+  after(async () => {
+    await postgres?.close();
+  });
+
+  const exercise = async (url: string): Promise<void> => {
+    const first = await openRegistryDatabase(url);
+    const second = await openRegistryDatabase(url);
+    try {
+      const a = new PinStore(first.db);
+      const b = new PinStore(second.db);
+      await a.load();
+      await b.load();
+      const path = '/archives/magento/framework/magento-framework-103.0.7.0.zip';
+      const held = await a.pin({ path, packageName: 'magento/framework', sha1: '1'.repeat(40), size: 10 });
+      assert.equal(held.sha1, '1'.repeat(40));
+      // Another process pinning the same path later gets the first pin back.
+      assert.equal((await b.pin({ path, packageName: 'magento/framework', sha1: '2'.repeat(40), size: 11 })).sha1, '1'.repeat(40));
+      const before = a.revisionOf('magento/framework');
+      await b.pin({ path: `${path}.other`, packageName: 'magento/framework', sha1: '3'.repeat(40), size: 12 });
+      await a.refresh();
+      assert.equal(a.get(`${path}.other`)?.size, 12);
+      assert.notEqual(a.revisionOf('magento/framework'), before);
+      assert.equal(await a.noteDrift(held, '4'.repeat(40)), true);
+      assert.equal(await a.noteDrift(held, '4'.repeat(40)), false, 'once per process');
+      await b.noteDrift(held, '5'.repeat(40));
+      const drifts = await b.drifts();
+      assert.deepEqual(
+        drifts.map((d) => [d.path, d.upstreamSha1, d.count]),
+        [[path, '5'.repeat(40), 2]],
+      );
+      assert.equal(await b.unpin([path]), 1);
+      await a.refresh();
+      assert.equal(a.get(path), undefined);
+      assert.equal((await a.all()).length, 1);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  };
+
+  void test('SQLite: pins, drifts, unpinning and changes seen by another process', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'repogate-pins-sqlite-'));
+    try {
+      await exercise(`sqlite:${join(dir, 'registry.sqlite')}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  void test('PostgreSQL: the same', async (t) => {
+    if (!requirePostgres(t, postgres)) return;
+    const database = await postgres.createDatabase();
+    try {
+      await exercise(database.url);
+    } finally {
+      await database.drop();
+    }
   });
 });
