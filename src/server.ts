@@ -11,7 +11,6 @@ import { UsageRecorder } from './access/usage-recorder.js';
 import { createAdminApp } from './admin/admin-app.js';
 import { DocumentCache } from './cache/document-cache.js';
 import { MemoryTier } from './cache/memory-tier.js';
-import { closeRedis, createRedisConnection, redisReady } from './cache/redis-connection.js';
 import { RedisLock } from './cache/redis-lock.js';
 import { RedisTier } from './cache/redis-tier.js';
 import { createComposerApp } from './composer/composer-app.js';
@@ -53,9 +52,11 @@ export interface StartOptions {
 export async function startRepogate(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningRepogate> {
   const database = await openRegistryDatabase(config.databaseUrl);
   const registry = createRegistry(database);
-  const redis = config.redis === undefined ? undefined : createRedisConnection(config.redis, logger, { role: 'commands' });
-  const subscriber = config.redis === undefined ? undefined : createRedisConnection(config.redis, logger, { role: 'subscriber' });
-  if (redis && subscriber) await Promise.all([redisReady(redis, 3000), redisReady(subscriber, 3000)]);
+  // ioredis is loaded only when Redis is configured: the embedded default stays lean.
+  const redisModule = config.redis === undefined ? undefined : await import('./cache/redis-connection.js');
+  const redis = config.redis && redisModule?.createRedisConnection(config.redis, logger, { role: 'commands' });
+  const subscriber = config.redis && redisModule?.createRedisConnection(config.redis, logger, { role: 'subscriber' });
+  if (redisModule && redis && subscriber) await Promise.all([redisModule.redisReady(redis, 3000), redisModule.redisReady(subscriber, 3000)]);
   const throttle = new AuthThrottle({ ...config.authThrottle, redis });
   const access = new AccessControl(registry, { throttle });
   access.watch(options.registryPollMs ?? config.registryPollMs, (error) => logger.error({ err: String(error) }, 'registry poll failed'));
@@ -168,7 +169,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
       await upstream.close();
       await releases?.close();
       feed?.stop();
-      await Promise.all([redis && closeRedis(redis), subscriber && closeRedis(subscriber)]);
+      if (redisModule) await Promise.all([redis && redisModule.closeRedis(redis), subscriber && redisModule.closeRedis(subscriber)]);
       await registry.close();
     })();
     return closing;

@@ -49,10 +49,10 @@ export class AccessControl {
   readonly #registry: Registry;
   readonly #now: () => Date;
   readonly #throttle: AuthThrottle | undefined;
-  readonly #keys = new LRUCache<string, CachedKey | 'unknown'>({ max: 200_000 });
+  readonly #keys = new LRUCache<string, CachedKey | 'unknown'>({ max: 20_000 });
   /** Authorization header → public key, for headers already verified since the last change. */
-  readonly #verified = new LRUCache<string, string>({ max: 50_000 });
-  readonly #effective = new LRUCache<string, EffectiveAccess | Denial>({ max: 50_000 });
+  readonly #verified = new LRUCache<string, string>({ max: 20_000 });
+  readonly #effective = new LRUCache<string, EffectiveAccess | Denial>({ max: 20_000 });
   #knownVersion = -1;
   #timer: NodeJS.Timeout | undefined;
 

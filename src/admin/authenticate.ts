@@ -30,7 +30,7 @@ export class Authenticator {
   readonly #signIn: SignIn;
   readonly #registry: Registry;
   /** Sessions ended by signing out, until they would have expired (this process only). */
-  readonly #ended = new LRUCache<string, true>({ max: 100_000, ttlAutopurge: false });
+  readonly #ended = new LRUCache<string, true>({ max: 20_000, ttlAutopurge: false });
 
   constructor(deps: { codec: SessionCodec; signIn: SignIn; registry: Registry }) {
     this.#codec = deps.codec;

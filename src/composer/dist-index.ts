@@ -7,7 +7,7 @@ import { isValidPackageName } from '../registry/rules.js';
  * when metadata naming them is rendered.
  */
 export class DistIndex {
-  readonly #learned = new LRUCache<string, string>({ max: 500_000 });
+  readonly #learned = new LRUCache<string, string>({ max: 50_000 });
 
   learn(path: string, packageName: string): void {
     if (packageFromArchivePath(path) !== packageName) this.#learned.set(path, packageName);

@@ -8,7 +8,7 @@ import { LRUCache } from 'lru-cache';
  * answered with a redirect to the page instead.
  */
 export class OnceGuard {
-  readonly #used = new LRUCache<string, true>({ max: 50_000, ttl: 24 * 60 * 60 * 1000 });
+  readonly #used = new LRUCache<string, true>({ max: 10_000, ttl: 24 * 60 * 60 * 1000 });
 
   /** A new id to put in a form. */
   issue(): string {
