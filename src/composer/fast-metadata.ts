@@ -7,28 +7,17 @@ import { isValidPackageName } from '../registry/rules.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { CacheOutcome } from '../cache/document-cache.js';
 import type { PackageSource } from '../upstream/upstream-repository.js';
+import { challengeCodes, notModified } from '../http/responses.js';
+import { refusalCodes, requestIdPattern } from '../http/request-context.js';
 import { AccessLogLines } from './access-log-lines.js';
+import { hostPattern } from './public-base.js';
 import type { ComposerDeps } from './composer-deps.js';
 import { packageRenderKey, renderPackage } from './render-metadata.js';
 import type { Rendered } from './rendered.js';
 
-// The same rules as public-base.ts, request-context.ts and responses.ts: this file answers the
+// The rules of public-base.ts, request-context.ts and responses.ts (imported): this file answers the
 // requests those serve through express, byte for byte, without express.
-const hostPattern = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 const metadataPathPattern = /^\/p2\/([^/]+)\/([^/]+?)(~dev)?\.json$/;
-const challengeCodes = new Set<ErrorCode>(['AUTH_REQUIRED', 'AUTH_INVALID', 'KEY_DISABLED', 'KEY_EXPIRED']);
-const refusalCodes = new Set<string>([
-  'AUTH_REQUIRED',
-  'AUTH_INVALID',
-  'KEY_DISABLED',
-  'KEY_EXPIRED',
-  'ADDRESS_NOT_ALLOWED',
-  'ACCOUNT_SUSPENDED',
-  'NO_ACTIVE_GRANT',
-  'NOT_ENTITLED',
-  'RATE_LIMITED',
-]);
 
 interface Target {
   readonly name: string;
@@ -226,15 +215,6 @@ function sendRendered(req: IncomingMessage, res: ServerResponse, headers: string
   headers.push('Content-Length', String(body.length));
   res.writeHead(200, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
-}
-
-function notModified(req: IncomingMessage, rendered: Rendered): boolean {
-  const inm = req.headers['if-none-match'];
-  if (inm !== undefined) return inm.split(',').some((tag) => tag.trim().replace(/^W\//, '') === rendered.etag);
-  const ims = req.headers['if-modified-since'];
-  if (ims === undefined) return false;
-  const since = Date.parse(ims);
-  return !Number.isNaN(since) && rendered.lastModifiedMs <= since;
 }
 
 function sendDenial(res: ServerResponse, headers: string[], facts: Facts, denial: Denial): void {

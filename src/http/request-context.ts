@@ -3,7 +3,8 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 import { routeOf, type Metrics } from '../metrics/metrics.js';
 
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+/** An X-Request-Id repogate accepts from a client (else it makes its own). */
+export const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** What the access log says about a request, filled in by the handlers. */
 export interface RequestFacts {
@@ -26,7 +27,8 @@ export function requestIdOf(res: Response): string {
   return String(res.locals['requestId']);
 }
 
-const refusalCodes = new Set([
+/** Codes counted as refusals in `repogate_auth_refusals_total`. */
+export const refusalCodes: ReadonlySet<string> = new Set([
   'AUTH_REQUIRED',
   'AUTH_INVALID',
   'KEY_DISABLED',

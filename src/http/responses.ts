@@ -1,9 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 import { errorCodes, type ErrorCode } from '../errors.js';
 import type { Rendered } from '../composer/rendered.js';
 
 /** Codes answered with 401 and a Basic challenge, so that Composer asks for (or reports) credentials. */
-const challengeCodes = new Set<ErrorCode>(['AUTH_REQUIRED', 'AUTH_INVALID', 'KEY_DISABLED', 'KEY_EXPIRED']);
+export const challengeCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['AUTH_REQUIRED', 'AUTH_INVALID', 'KEY_DISABLED', 'KEY_EXPIRED']);
 
 /**
  * The one error body: `{"warning": "<one line>", "code": "<CODE>"}` as JSON, which Composer prints
@@ -55,7 +56,8 @@ export function sendRendered(req: Request, res: Response, rendered: Rendered, st
   res.status(200).end(req.method === 'HEAD' ? undefined : body);
 }
 
-function notModified(req: Request, rendered: Rendered): boolean {
+/** True when the client's If-None-Match or If-Modified-Since says it already has `rendered`. */
+export function notModified(req: IncomingMessage, rendered: Rendered): boolean {
   const inm = req.headers['if-none-match'];
   if (inm !== undefined) return inm.split(',').some((tag) => tag.trim().replace(/^W\//, '') === rendered.etag);
   const ims = req.headers['if-modified-since'];
