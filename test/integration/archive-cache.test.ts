@@ -63,6 +63,8 @@ void describe('archive disk cache', () => {
       assert.equal(again.headers.get('content-type'), 'application/zip');
     }
     assert.equal(upstream.count((r) => r.path === dist.path), 1, 'the upstream was asked once');
+    // Access-log lines are written when each response has closed, which may be just after the client has it.
+    await waitFor(() => Promise.resolve(accessLines(repogate, dist.path).length >= 4));
     const outcomes = accessLines(repogate, dist.path).map((l) => l.cache);
     assert.deepEqual(outcomes, ['miss', 'hit', 'hit', 'hit']);
   });
@@ -80,6 +82,7 @@ void describe('archive disk cache', () => {
       upstream.setBandwidth(undefined);
     }
     assert.equal(upstream.count((r) => r.path === dist.path), 1);
+    await waitFor(() => Promise.resolve(accessLines(repogate, dist.path).length >= 8));
     const outcomes = accessLines(repogate, dist.path).map((l) => l.cache).sort();
     assert.deepEqual(outcomes, ['join', 'join', 'join', 'join', 'join', 'join', 'join', 'miss']);
   });
@@ -154,6 +157,7 @@ void describe('archive cache bound', () => {
     assert.equal(again.status, 200);
     assert.equal(sha1(again.body), small.shasum);
     assert.equal(upstream.count((r) => r.path === small.path), 2);
+    await waitFor(() => Promise.resolve(accessLines(repogate, small.path).length >= 2));
     assert.deepEqual(accessLines(repogate, small.path).map((l) => l.cache), ['miss', 'verified']);
   });
 });

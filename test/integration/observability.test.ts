@@ -154,6 +154,11 @@ describe('metrics and the audit trail', () => {
     assert.equal(response.headers.get('x-request-id'), 'trace-abc-123');
     await response.arrayBuffer();
     assert.ok(upstream.requests.some((r) => r.requestId === 'trace-abc-123'));
+    // the access-log line is written when the response has closed, which may be just after the client has it
+    const deadline = Date.now() + 5000;
+    while (!repogate.logs.some((l) => l.includes('"requestId":"trace-abc-123"')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     assert.ok(repogate.logs.some((l) => l.includes('"requestId":"trace-abc-123"')));
   });
 
