@@ -1,22 +1,6 @@
 import { pino } from 'pino';
+import type { AccessLine } from '../http/request-context.js';
 import type { Logger } from '../logger.js';
-
-/** The fields of an access log line, as request-context.ts's `accessLog` writes them (undefined ones left out). */
-export interface AccessLine {
-  readonly requestId: string;
-  readonly method: string | undefined;
-  readonly path: string;
-  readonly status: number;
-  readonly ms: number;
-  readonly address: string | undefined;
-  readonly key: string | undefined;
-  readonly publicKey: string | undefined;
-  readonly package: string | undefined;
-  readonly cache: string | undefined;
-  readonly upstreamMs: number | undefined;
-  readonly error: string | undefined;
-  readonly aborted: true | undefined;
-}
 
 interface LineStream {
   write(chunk: string): unknown;

@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { CacheOutcome } from '../cache/document-cache.js';
 import type { PackageSource } from '../upstream/upstream-repository.js';
 import { challengeCodes, notModified } from '../http/responses.js';
-import { refusalCodes, requestIdPattern } from '../http/request-context.js';
+import { accessLogFields, countRequest, requestIdPattern } from '../http/request-context.js';
 import { AccessLogLines } from './access-log-lines.js';
 import { hostPattern } from './public-base.js';
 import type { ComposerDeps } from './composer-deps.js';
@@ -237,25 +237,6 @@ function sendError(res: ServerResponse, headers: string[], facts: Facts, code: E
 }
 
 function logRequest(log: AccessLog, req: IncomingMessage, res: ServerResponse, path: string, requestId: string, started: number, facts: Facts): void {
-  const metrics = log.metrics;
-  if (metrics) {
-    metrics.httpRequests.inc({ listener: 'composer', route: 'p2', status: String(res.statusCode) });
-    metrics.httpDuration.observe({ listener: 'composer', route: 'p2' }, (performance.now() - started) / 1000);
-    if (facts.error !== undefined && refusalCodes.has(facts.error)) metrics.authRefusals.inc({ code: facts.error });
-  }
-  log.lines.write({
-    requestId,
-    method: req.method,
-    path,
-    status: res.statusCode,
-    ms: Math.round((performance.now() - started) * 10) / 10,
-    address: req.socket.remoteAddress,
-    key: facts.key?.name,
-    publicKey: facts.key?.publicKey,
-    package: facts.package,
-    cache: facts.cache,
-    upstreamMs: facts.upstreamMs === undefined ? undefined : Math.round(facts.upstreamMs),
-    error: facts.error,
-    aborted: !res.writableFinished || undefined,
-  });
+  if (log.metrics) countRequest(log.metrics, 'composer', 'p2', res, started, facts.error);
+  log.lines.write(accessLogFields(requestId, req, res, path, started, facts, facts.error));
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 import { routeOf, type Metrics } from '../metrics/metrics.js';
@@ -40,6 +41,64 @@ export const refusalCodes: ReadonlySet<string> = new Set([
   'RATE_LIMITED',
 ]);
 
+/** Counts one answered request: by route and status, its latency, and a refusal by its reason. */
+export function countRequest(
+  metrics: Metrics,
+  listener: 'composer' | 'admin',
+  route: string,
+  res: ServerResponse,
+  started: number,
+  errorCode: string | undefined,
+): void {
+  metrics.httpRequests.inc({ listener, route, status: String(res.statusCode) });
+  metrics.httpDuration.observe({ listener, route }, (performance.now() - started) / 1000);
+  if (errorCode !== undefined && refusalCodes.has(errorCode)) metrics.authRefusals.inc({ code: errorCode });
+}
+
+/** The fields of an access-log line (undefined ones are left out when written). */
+export interface AccessLine {
+  readonly requestId: string;
+  readonly method: string | undefined;
+  readonly path: string;
+  readonly status: number;
+  readonly ms: number;
+  readonly address: string | undefined;
+  readonly key: string | undefined;
+  readonly publicKey: string | undefined;
+  readonly package: string | undefined;
+  readonly cache: string | undefined;
+  readonly upstreamMs: number | undefined;
+  readonly error: string | undefined;
+  readonly aborted: true | undefined;
+}
+
+/** The fields of one access-log line (the same for the express routes and the fast path). */
+export function accessLogFields(
+  requestId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  started: number,
+  facts: Readonly<RequestFacts>,
+  errorCode: string | undefined,
+): AccessLine {
+  return {
+    requestId,
+    method: req.method,
+    path,
+    status: res.statusCode,
+    ms: Math.round((performance.now() - started) * 10) / 10,
+    address: req.socket.remoteAddress,
+    key: facts.key?.name,
+    publicKey: facts.key?.publicKey,
+    package: facts.package,
+    cache: facts.cache,
+    upstreamMs: facts.upstreamMs === undefined ? undefined : Math.round(facts.upstreamMs),
+    error: errorCode,
+    aborted: !res.writableFinished || undefined,
+  };
+}
+
 /**
  * Gives each request an id (the client's X-Request-Id when sane) and, when it ends, logs it and
  * counts it (requests by route and status, latency, refusals by reason).
@@ -54,28 +113,9 @@ export function accessLog(logger: Logger, observe?: { listener: 'composer' | 'ad
     res.on('close', () => {
       const facts = factsOf(res);
       const errorCode = res.locals['errorCode'] as string | undefined;
-      if (observe) {
-        const route = routeOf(observe.listener, req.path);
-        observe.metrics.httpRequests.inc({ listener: observe.listener, route, status: String(res.statusCode) });
-        observe.metrics.httpDuration.observe({ listener: observe.listener, route }, (performance.now() - started) / 1000);
-        if (errorCode !== undefined && refusalCodes.has(errorCode)) observe.metrics.authRefusals.inc({ code: errorCode });
-      }
+      if (observe) countRequest(observe.metrics, observe.listener, routeOf(observe.listener, req.path), res, started, errorCode);
       logger.info(
-        {
-          requestId: id,
-          method: req.method,
-          path: req.path.length > 300 ? `${req.path.slice(0, 300)}…` : req.path,
-          status: res.statusCode,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-          address: req.socket.remoteAddress,
-          key: facts.key?.name,
-          publicKey: facts.key?.publicKey,
-          package: facts.package,
-          cache: facts.cache,
-          upstreamMs: facts.upstreamMs === undefined ? undefined : Math.round(facts.upstreamMs),
-          error: errorCode,
-          aborted: !res.writableFinished || undefined,
-        },
+        accessLogFields(id, req, res, req.path.length > 300 ? `${req.path.slice(0, 300)}…` : req.path, started, facts, errorCode),
         'request',
       );
     });
