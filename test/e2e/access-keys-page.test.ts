@@ -21,9 +21,7 @@ void describe('the Access Keys page in headless Chromium', () => {
   before(async () => {
     upstream = await startMockUpstream({ layout: 'composer2' });
     repogate = await startTestRepogate({
-      upstreamUrl: upstream.url,
-      upstreamUsername: upstream.username,
-      upstreamPassword: upstream.password,
+      upstream,
       env: { REPOGATE_ADMIN_TOKEN: adminToken },
     });
     const { registry } = repogate;

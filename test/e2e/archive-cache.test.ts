@@ -40,9 +40,7 @@ void describe('composer install with the archive cache', () => {
     await mkdir(work, { recursive: true });
     upstream = await startMockUpstream({ layout: 'composer2' });
     repogate = await startTestRepogate({
-      upstreamUrl: upstream.url,
-      upstreamUsername: upstream.username,
-      upstreamPassword: upstream.password,
+      upstream,
       env: { REPOGATE_LOG_LEVEL: 'info', REPOGATE_METADATA_TTL_SECONDS: '0' },
     });
     await defineStandardEntitlements(repogate.registry);

@@ -39,7 +39,7 @@ for (const layout of ['providers', 'composer2', 'inline'] as UpstreamLayout[]) {
     before(async () => {
       work = await mkdtemp(join(tmpdir(), `repogate-e2e-${layout}-`));
       upstream = await startMockUpstream({ layout });
-      repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
+      repogate = await startTestRepogate({ upstream });
       await defineStandardEntitlements(repogate.registry);
       developer = await createTestKey(repogate.registry, { keyName: 'Jane Developer' });
     });

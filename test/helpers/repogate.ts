@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { EE_MODULES } from './mock-upstream/catalog.js';
+import { startMockUpstream, type MockUpstream, type UpstreamLayout } from './mock-upstream/index.js';
 import { createLogger } from '../../src/logger.js';
 import type { Actor } from '../../src/registry/context.js';
 import type { Registry } from '../../src/registry/registry.js';
@@ -21,7 +22,9 @@ export interface TestRepogate extends RunningRepogate {
 }
 
 export interface TestRepogateOptions {
-  readonly upstreamUrl: string;
+  /** The upstream to proxy: its URL and the organisation's credentials for it (e.g. a mock upstream). */
+  readonly upstream?: { readonly url: string; readonly username: string; readonly password: string };
+  readonly upstreamUrl?: string;
   readonly upstreamUsername?: string;
   readonly upstreamPassword?: string;
   readonly env?: Record<string, string>;
@@ -30,19 +33,23 @@ export interface TestRepogateOptions {
 }
 
 export async function startTestRepogate(options: TestRepogateOptions): Promise<TestRepogate> {
+  const upstreamUrl = options.upstream?.url ?? options.upstreamUrl;
+  if (upstreamUrl === undefined) throw new Error('startTestRepogate needs an upstream');
+  const upstreamUsername = options.upstream?.username ?? options.upstreamUsername;
+  const upstreamPassword = options.upstream?.password ?? options.upstreamPassword;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'repogate-test-')));
   const env: Record<string, string> = {
     PORT: '0',
     REPOGATE_HOST: '127.0.0.1',
     REPOGATE_ADMIN_PORT: '0',
     REPOGATE_DATA_DIR: dataDir,
-    REPOGATE_UPSTREAM_URL: options.upstreamUrl,
+    REPOGATE_UPSTREAM_URL: upstreamUrl,
     REPOGATE_UPSTREAM_TIMEOUT_SECONDS: '5',
     REPOGATE_LOG_LEVEL: 'debug',
     // Tests share 127.0.0.1 (and sometimes a Redis): only the throttling tests count failures per address.
     REPOGATE_AUTH_FAILURES_PER_ADDRESS: '100000',
-    ...(options.upstreamUsername ? { REPOGATE_UPSTREAM_USERNAME: options.upstreamUsername } : {}),
-    ...(options.upstreamPassword ? { REPOGATE_UPSTREAM_PASSWORD: options.upstreamPassword } : {}),
+    ...(upstreamUsername ? { REPOGATE_UPSTREAM_USERNAME: upstreamUsername } : {}),
+    ...(upstreamPassword ? { REPOGATE_UPSTREAM_PASSWORD: upstreamPassword } : {}),
     ...options.env,
   };
   const logs: string[] = [];
@@ -113,5 +120,32 @@ export async function createTestKey(
     publicKey: issued.key.publicKey,
     privateKey: issued.privateKey,
     authorization: basic(issued.key.publicKey, issued.privateKey),
+  };
+}
+
+/** The usual test set-up: a mock upstream, repogate in front of it, the standard entitlements and a key. */
+export interface TestStack {
+  readonly upstream: MockUpstream;
+  readonly repogate: TestRepogate;
+  readonly key: TestKey;
+  /** Stops repogate, then the mock upstream. */
+  close(): Promise<void>;
+}
+
+export async function startStack(
+  options: { layout?: UpstreamLayout; env?: Record<string, string>; grants?: readonly string[]; keyName?: string } = {},
+): Promise<TestStack> {
+  const upstream = await startMockUpstream({ layout: options.layout ?? 'composer2' });
+  const repogate = await startTestRepogate({ upstream, env: options.env });
+  await defineStandardEntitlements(repogate.registry);
+  const key = await createTestKey(repogate.registry, { grants: options.grants, keyName: options.keyName });
+  return {
+    upstream,
+    repogate,
+    key,
+    close: async () => {
+      await repogate.stop();
+      await upstream.close();
+    },
   };
 }

@@ -22,7 +22,7 @@ void describe('admin API: accounts, entitlements, grants and the OpenAPI documen
 
   before(async () => {
     upstream = await startMockUpstream({ layout: 'composer2' });
-    repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password, env: { REPOGATE_ADMIN_TOKEN: adminToken } });
+    repogate = await startTestRepogate({ upstream, env: { REPOGATE_ADMIN_TOKEN: adminToken } });
     await defineStandardEntitlements(repogate.registry);
     await repogate.registry.accounts.create({ id: owner, name: 'Owner GmbH' }, testActor);
     await repogate.registry.accounts.setPassword(owner, 'owner password 720001', testActor);

@@ -28,7 +28,7 @@ void describe('admin API: access keys and the downloads access token', () => {
 
   before(async () => {
     upstream = await startMockUpstream({ layout: 'composer2' });
-    repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password, env: { REPOGATE_ADMIN_TOKEN: adminToken } });
+    repogate = await startTestRepogate({ upstream, env: { REPOGATE_ADMIN_TOKEN: adminToken } });
     const { registry } = repogate;
     await defineStandardEntitlements(registry);
     for (const [id, name] of [[alice, 'Alice Agency'], [bob, 'Bob Builders']] as const) {

@@ -25,7 +25,7 @@ void describe('the Access Keys page over HTTP (forms, sessions, CSRF, refusals)'
 
   before(async () => {
     upstream = await startMockUpstream({ layout: 'composer2' });
-    repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password, env: { REPOGATE_ADMIN_TOKEN: adminToken } });
+    repogate = await startTestRepogate({ upstream, env: { REPOGATE_ADMIN_TOKEN: adminToken } });
     await defineStandardEntitlements(repogate.registry);
     await repogate.registry.accounts.create({ id: owner, name: 'Page Owner Ltd' }, testActor);
     await repogate.registry.accounts.setPassword(owner, password, testActor);

@@ -4,8 +4,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { expandVersions, type VersionEntry } from '../../src/composer/minified-metadata.js';
-import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
-import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+import type { MockUpstream } from '../helpers/mock-upstream/index.js';
+import { createTestKey, startStack, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';
 
 const sha1 = (bytes: Buffer): string => createHash('sha1').update(bytes).digest('hex');
 
@@ -32,20 +32,16 @@ function accessLines(repogate: TestRepogate, path: string): Array<{ cache?: stri
 }
 
 void describe('archive disk cache', () => {
+  let stack: TestStack;
   let upstream: MockUpstream;
   let repogate: TestRepogate;
   let key: TestKey;
 
   before(async () => {
-    upstream = await startMockUpstream({ layout: 'composer2' });
-    repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
-    await defineStandardEntitlements(repogate.registry);
-    key = await createTestKey(repogate.registry, { grants: ['open-source'] });
+    stack = await startStack({ grants: ['open-source'] });
+    ({ upstream, repogate, key } = stack);
   });
-  after(async () => {
-    await repogate.stop();
-    await upstream.close();
-  });
+  after(() => stack.close());
 
   void test('the first download streams from the upstream and is stored; later ones come from disk with the same bytes', async () => {
     const dist = await distOf(repogate, key, 'magento/framework', '103.0.7');
@@ -123,26 +119,17 @@ void describe('archive disk cache', () => {
 });
 
 void describe('archive cache bound', () => {
+  let stack: TestStack;
   let upstream: MockUpstream;
   let repogate: TestRepogate;
   let key: TestKey;
 
   before(async () => {
-    upstream = await startMockUpstream({ layout: 'composer2' });
     // Room for one magento2-base archive (1.5 MB), not for two.
-    repogate = await startTestRepogate({
-      upstreamUrl: upstream.url,
-      upstreamUsername: upstream.username,
-      upstreamPassword: upstream.password,
-      env: { REPOGATE_ARCHIVE_CACHE_BYTES: '2000000' },
-    });
-    await defineStandardEntitlements(repogate.registry);
-    key = await createTestKey(repogate.registry, { grants: ['open-source'] });
+    stack = await startStack({ env: { REPOGATE_ARCHIVE_CACHE_BYTES: '2000000' }, grants: ['open-source'] });
+    ({ upstream, repogate, key } = stack);
   });
-  after(async () => {
-    await repogate.stop();
-    await upstream.close();
-  });
+  after(() => stack.close());
 
   void test('least recently used archives are evicted; an evicted one is downloaded again, checked against its pin and served', async () => {
     const small = await distOf(repogate, key, 'magento/magento2-base', '2.4.6');

@@ -94,7 +94,7 @@ void describe('repogate cache (CLI)', () => {
   });
 
   void test('a server on the same data directory serves the warmed archives with the upstream down', async () => {
-    const repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password, dataDir });
+    const repogate = await startTestRepogate({ upstream, dataDir });
     try {
       await defineStandardEntitlements(repogate.registry);
       const key = await createTestKey(repogate.registry, { grants: ['open-source'] });
@@ -115,9 +115,7 @@ void describe('repogate cache (CLI)', () => {
   void test('drift lists the packages the upstream republished; purge removes bytes but keeps pins unless --unpin', async () => {
     assert.deepEqual(driftShape.parse(await runJson(['cache', 'drift'], cli)), []);
     const repogate = await startTestRepogate({
-      upstreamUrl: upstream.url,
-      upstreamUsername: upstream.username,
-      upstreamPassword: upstream.password,
+      upstream,
       dataDir,
       env: { REPOGATE_METADATA_TTL_SECONDS: '0' },
     });

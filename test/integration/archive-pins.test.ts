@@ -9,7 +9,7 @@ import { openRegistryDatabase } from '../../src/registry/database.js';
 import { expandVersions, type VersionEntry } from '../../src/composer/minified-metadata.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { requirePostgres, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+import { createTestKey, defineStandardEntitlements, startStack, startTestRepogate, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';
 
 const sha1 = (bytes: Buffer): string => createHash('sha1').update(bytes).digest('hex');
 const name = 'magento/framework';
@@ -50,9 +50,7 @@ void describe('pinned archives when the upstream republishes', () => {
 
   const start = async (env: Record<string, string> = {}): Promise<void> => {
     repogate = await startTestRepogate({
-      upstreamUrl: upstream.url,
-      upstreamUsername: upstream.username,
-      upstreamPassword: upstream.password,
+      upstream,
       dataDir,
       // Every metadata request revalidates, so a republication is seen at once.
       env: { REPOGATE_METADATA_TTL_SECONDS: '0', ...env },
@@ -165,20 +163,15 @@ void describe('pinned archives when the upstream republishes', () => {
 });
 
 void describe('pins and the CLI share the registry', () => {
-  let upstream: MockUpstream;
+  let stack: TestStack;
   let repogate: TestRepogate;
   let key: TestKey;
 
   before(async () => {
-    upstream = await startMockUpstream({ layout: 'providers' });
-    repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
-    await defineStandardEntitlements(repogate.registry);
-    key = await createTestKey(repogate.registry, { grants: ['open-source'] });
+    stack = await startStack({ layout: 'providers', grants: ['open-source'] });
+    ({ repogate, key } = stack);
   });
-  after(async () => {
-    await repogate.stop();
-    await upstream.close();
-  });
+  after(() => stack.close());
 
   void test('a pin written by another process shows in the metadata this server renders', async () => {
     const before = await dist(repogate, key);

@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
-import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+import { startStack, type TestStack } from '../helpers/repogate.js';
 
 /** repogate in front of the mock, with metadata that goes stale at once (TTL 0) unless told otherwise. */
-async function setup(env: Record<string, string> = {}): Promise<{ upstream: MockUpstream; repogate: TestRepogate; key: TestKey; close: () => Promise<void> }> {
-  const upstream = await startMockUpstream({ layout: 'composer2' });
-  const repogate = await startTestRepogate({
-    upstreamUrl: upstream.url,
-    upstreamUsername: upstream.username,
-    upstreamPassword: upstream.password,
-    env: { REPOGATE_METADATA_TTL_SECONDS: '0', REPOGATE_UPSTREAM_TIMEOUT_SECONDS: '1', ...env },
-  });
-  await defineStandardEntitlements(repogate.registry);
-  const key = await createTestKey(repogate.registry, { grants: ['everything'] });
-  return {
-    upstream,
-    repogate,
-    key,
-    close: async () => {
-      await repogate.stop();
-      await upstream.close();
-    },
-  };
-}
+const setup = (env: Record<string, string> = {}): Promise<TestStack> =>
+  startStack({ env: { REPOGATE_METADATA_TTL_SECONDS: '0', REPOGATE_UPSTREAM_TIMEOUT_SECONDS: '1', ...env }, grants: ['everything'] });
 
 describe('metadata cache behaviour', () => {
   let s: Awaited<ReturnType<typeof setup>>;

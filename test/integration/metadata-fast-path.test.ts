@@ -17,7 +17,7 @@ void describe('the /p2/ fast path answers exactly as the express route', () => {
 
   before(async () => {
     upstream = await startMockUpstream({ layout: 'composer2' });
-    repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
+    repogate = await startTestRepogate({ upstream });
     await defineStandardEntitlements(repogate.registry);
     key = await createTestKey(repogate.registry, { grants: ['open-source'] });
     const first = await fetch(`${repogate.url}/p2/magento/module-catalog.json`, { headers: { authorization: key.authorization } });

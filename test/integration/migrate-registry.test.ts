@@ -105,9 +105,7 @@ void describe('repogate migrate-registry', () => {
     }
 
     const repogate = await startTestRepogate({
-      upstreamUrl: upstream.url,
-      upstreamUsername: upstream.username,
-      upstreamPassword: upstream.password,
+      upstream,
       env: { REPOGATE_DATABASE_URL: target.url },
     });
     try {

@@ -3,31 +3,22 @@ import { after, before, describe, test } from 'node:test';
 import { startRetention } from '../../src/registry/retention.js';
 import { createLogger } from '../../src/logger.js';
 import { runCli } from '../helpers/cli.js';
-import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
-import { createTestKey, defineStandardEntitlements, startTestRepogate, testActor, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+import type { MockUpstream } from '../helpers/mock-upstream/index.js';
+import { createTestKey, startStack, testActor, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';
 
 const adminToken = 'operator-token-for-tests-0123456789';
 
 describe('metrics and the audit trail', () => {
+  let stack: TestStack;
   let upstream: MockUpstream;
   let repogate: TestRepogate;
   let key: TestKey;
 
   before(async () => {
-    upstream = await startMockUpstream({ layout: 'composer2' });
-    repogate = await startTestRepogate({
-      upstreamUrl: upstream.url,
-      upstreamUsername: upstream.username,
-      upstreamPassword: upstream.password,
-      env: { REPOGATE_ADMIN_TOKEN: adminToken },
-    });
-    await defineStandardEntitlements(repogate.registry);
-    key = await createTestKey(repogate.registry, { keyName: 'metrics ci' });
+    stack = await startStack({ env: { REPOGATE_ADMIN_TOKEN: adminToken }, keyName: 'metrics ci' });
+    ({ upstream, repogate, key } = stack);
   });
-  after(async () => {
-    await repogate.stop();
-    await upstream.close();
-  });
+  after(() => stack.close());
 
   const get = (path: string, authorization?: string): Promise<Response> =>
     fetch(`${repogate.url}${path}`, { headers: authorization ? { authorization } : {} });

@@ -19,7 +19,7 @@ for (const layout of layouts) {
 
     before(async () => {
       upstream = await startMockUpstream({ layout });
-      repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
+      repogate = await startTestRepogate({ upstream });
       await defineStandardEntitlements(repogate.registry);
       developer = await createTestKey(repogate.registry, { grants: ['open-source', 'marketplace'] });
       scoped = await createTestKey(repogate.registry, { accountId: developer.accountId, keyName: 'ci', scope: ['magento/*'] });
@@ -160,7 +160,7 @@ describe('credential and account outcomes', () => {
 
   before(async () => {
     upstream = await startMockUpstream({ layout: 'composer2' });
-    repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
+    repogate = await startTestRepogate({ upstream });
     await defineStandardEntitlements(repogate.registry);
   });
   after(async () => {

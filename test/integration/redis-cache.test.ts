@@ -15,9 +15,7 @@ describe('the Redis tier', () => {
 
   const start = (extra: Record<string, string> = {}): Promise<TestRepogate> =>
     startTestRepogate({
-      upstreamUrl: upstream.url,
-      upstreamUsername: upstream.username,
-      upstreamPassword: upstream.password,
+      upstream,
       dataDir,
       env: { REDIS_URL: redis.url, ...extra },
     });

@@ -41,9 +41,7 @@ describe('release downloads with MAGEID:TOKEN', () => {
     upstream = await startMockUpstream({ layout: 'composer2' });
     site = await startReleasesSite();
     repogate = await startTestRepogate({
-      upstreamUrl: upstream.url,
-      upstreamUsername: upstream.username,
-      upstreamPassword: upstream.password,
+      upstream,
       env: { REPOGATE_DOWNLOADS_URL: site.url, REPOGATE_DOWNLOADS_MAGEID: orgMageId, REPOGATE_DOWNLOADS_TOKEN: orgToken },
     });
     await repogate.registry.accounts.create({ id: 'MAG123', name: 'Releases' }, testActor);

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
-import { basic, createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+import { basic, createTestKey, startStack, type TestStack } from '../helpers/repogate.js';
 
 interface RawResponse {
   status: number;
@@ -26,13 +25,7 @@ function raw(base: string, path: string, headers: Record<string, string> = {}): 
   });
 }
 
-async function setup(env: Record<string, string> = {}): Promise<{ upstream: MockUpstream; repogate: TestRepogate; key: TestKey; close(): Promise<void> }> {
-  const upstream = await startMockUpstream({ layout: 'composer2' });
-  const repogate = await startTestRepogate({ upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password, env });
-  await defineStandardEntitlements(repogate.registry);
-  const key = await createTestKey(repogate.registry, { grants: ['everything'] });
-  return { upstream, repogate, key, close: async () => { await repogate.stop(); await upstream.close(); } };
-}
+const setup = (env: Record<string, string> = {}): Promise<TestStack> => startStack({ env, grants: ['everything'] });
 
 describe('brute force', () => {
   let s: Awaited<ReturnType<typeof setup>>;

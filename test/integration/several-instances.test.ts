@@ -40,9 +40,7 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
     upstream = await startMockUpstream({ layout: 'composer2' });
     const start = (): Promise<TestRepogate> =>
       startTestRepogate({
-        upstreamUrl: upstream.url,
-        upstreamUsername: upstream.username,
-        upstreamPassword: upstream.password,
+        upstream,
         env: {
           REPOGATE_DATABASE_URL: database!.url,
           REDIS_URL: redis.url,
@@ -347,9 +345,7 @@ for (const topology of [
       upstream = await startMockUpstream({ layout: 'composer2' });
       const start = (): Promise<TestRepogate> =>
         startTestRepogate({
-          upstreamUrl: upstream.url,
-          upstreamUsername: upstream.username,
-          upstreamPassword: upstream.password,
+          upstream,
           env: { REPOGATE_DATABASE_URL: database!.url, REPOGATE_ARCHIVE_CACHE_BYTES: '0', ...setup.env },
         });
       [a, b] = await Promise.all([start(), start()]);
