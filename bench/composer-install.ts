@@ -65,9 +65,7 @@ export async function benchComposerInstall(options: InstallBenchOptions): Promis
   };
   const viaRepogate = async (round: number): Promise<void> => {
     const repogate: TestRepogate = await startTestRepogate({
-      upstreamUrl: upstream.url,
-      upstreamUsername: upstream.username,
-      upstreamPassword: upstream.password,
+      upstream,
       env: { REPOGATE_LOG_LEVEL: 'warn' },
     });
     try {
