@@ -54,6 +54,8 @@ export class AccessControl {
   readonly #verified = new LRUCache<string, string>({ max: 20_000 });
   readonly #effective = new LRUCache<string, EffectiveAccess | Denial>({ max: 20_000 });
   #knownVersion = -1;
+  #day = -1;
+  #dayText = '';
   #timer: NodeJS.Timeout | undefined;
 
   constructor(registry: Registry, options: { now?: () => Date; throttle?: AuthThrottle } = {}) {
@@ -134,7 +136,7 @@ export class AccessControl {
 
   /** What the principal's account may see today, or why it may see nothing (suspended, no unexpired grant). */
   accountAccess(principal: Principal): AccountAccess {
-    const today = this.#now().toISOString().slice(0, 10);
+    const today = this.#today();
     const memoKey = `${principal.publicKey}|${today}`;
     const memo = this.#effective.get(memoKey);
     if (memo) return memo;
@@ -156,13 +158,23 @@ export class AccessControl {
   #checkKeyState(principal: Principal, address: string): AuthResult {
     const label = `key "${principal.keyName}" (${principal.publicKey})`;
     if (principal.keyStatus === 'disabled') return deny('KEY_DISABLED', `${label} is disabled`);
-    if (principal.keyExpiresOn !== null && this.#now().toISOString().slice(0, 10) > principal.keyExpiresOn) {
+    if (principal.keyExpiresOn !== null && this.#today() > principal.keyExpiresOn) {
       return deny('KEY_EXPIRED', `${label} expired on ${principal.keyExpiresOn}`);
     }
     if (!addressAllowed(principal.networks, address)) {
       return deny('ADDRESS_NOT_ALLOWED', `${label} may not be used from ${address}`);
     }
     return { ok: true, principal };
+  }
+
+  /** Today's UTC date `YYYY-MM-DD`, formatted once a day rather than on every request. */
+  #today(): string {
+    const day = Math.floor(this.#now().getTime() / 86_400_000);
+    if (day !== this.#day) {
+      this.#day = day;
+      this.#dayText = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    }
+    return this.#dayText;
   }
 
   async #load(publicKey: string): Promise<CachedKey | 'unknown'> {

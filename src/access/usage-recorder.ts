@@ -10,7 +10,7 @@ import type { ActivityEvent } from '../registry/usage.js';
 export class UsageRecorder {
   readonly #registry: Registry;
   readonly #logger: Logger;
-  #lastUsed = new Map<string, { at: string; address: string }>();
+  #lastUsed = new Map<string, { atMs: number; address: string }>();
   /** Activity within the current window, one entry per (action, key, package, address), with a count. */
   #activity = new Map<string, { event: ActivityEvent; count: number }>();
   /** `${day}\u0000${accountId}\u0000${publicKey}\u0000${package}` → count */
@@ -26,7 +26,7 @@ export class UsageRecorder {
   }
 
   record(publicKey: string, address: string): void {
-    this.#lastUsed.set(publicKey, { at: new Date().toISOString(), address });
+    this.#lastUsed.set(publicKey, { atMs: Date.now(), address });
   }
 
   /**
@@ -58,7 +58,7 @@ export class UsageRecorder {
   }
 
   async #write(): Promise<void> {
-    const lastUsed = [...this.#lastUsed].map(([publicKey, usage]) => ({ publicKey, ...usage }));
+    const lastUsed = [...this.#lastUsed].map(([publicKey, { atMs, address }]) => ({ publicKey, at: new Date(atMs).toISOString(), address }));
     const activity = [...this.#activity.values()].map(({ event, count }) =>
       count === 1 ? event : { ...event, detail: { ...event.detail, count } },
     );
