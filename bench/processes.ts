@@ -70,6 +70,13 @@ export interface RepogateProcessOptions {
   readonly nodeArgs?: readonly string[];
   /** Where the access log goes (default: discarded, as if written to a file nobody reads now). */
   readonly logFile?: string;
+  /** A command the process runs under, e.g. valgrind and its options. */
+  readonly wrap?: readonly string[];
+}
+
+/** `node <args>`, or the same under `wrap`. */
+function command(wrap: readonly string[] | undefined, args: readonly string[]): [string, string[]] {
+  return wrap && wrap.length > 0 ? [wrap[0]!, [...wrap.slice(1), process.execPath, ...args]] : [process.execPath, [...args]];
 }
 
 /** Starts repogate as `npm start` would, on a free port, and waits until it answers /healthz. */
@@ -89,7 +96,8 @@ export async function startRepogateProcess(options: RepogateProcessOptions): Pro
   };
   const { openSync, closeSync } = await import('node:fs');
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(repoRoot, 'dist/src/main.js')], {
+  const [file, args] = command(options.wrap, [...(options.nodeArgs ?? []), join(repoRoot, 'dist/src/main.js')]);
+  const child = spawn(file, args, {
     cwd: options.dataDir,
     env,
     stdio: ['ignore', out, 'pipe'],
@@ -97,7 +105,7 @@ export async function startRepogateProcess(options: RepogateProcessOptions): Pro
   if (typeof out === 'number') closeSync(out);
   const stderr = track(child);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`, child, stderr);
+  await waitForHttp(`${url}/healthz`, child, stderr, options.wrap ? 300_000 : 20_000);
   return { url, pid: child.pid!, stderr, stop: () => stopChild(child) };
 }
 
@@ -110,14 +118,16 @@ export async function startBareServer(options: {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
   readonly workDir: string;
+  readonly wrap?: readonly string[];
 }): Promise<ServerProcess> {
   const port = await freePort();
   const spec = join(options.workDir, `bare-${port}.json`);
   await writeFile(spec, JSON.stringify({ port, authorizations: options.authorizations, headers: options.headers, body: options.body.toString('base64') }));
-  const child = spawn(process.execPath, [join(repoRoot, 'dist/bench/bare-server.js'), spec], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [file, args] = command(options.wrap, [join(repoRoot, 'dist/bench/bare-server.js'), spec]);
+  const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = track(child);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/`, child, stderr);
+  await waitForHttp(`${url}/`, child, stderr, options.wrap ? 300_000 : 20_000);
   return { url, pid: child.pid!, stderr, stop: () => stopChild(child) };
 }
 

@@ -135,7 +135,8 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
   const adminApp = createAdminApp({ logger, registry, config, composerUrl: () => serverUrl(composerServer) });
 
   // The warm /p2/ requests are answered in front of express (src/composer/fast-metadata.ts).
-  const composerServer = createServer(withFastMetadata(composerDeps, composerApp, { metadataTtlMs: config.metadataTtlMs })).listen(config.port, config.host);
+  const fastMetadata = withFastMetadata(composerDeps, composerApp, { metadataTtlMs: config.metadataTtlMs });
+  const composerServer = createServer(fastMetadata.listener).listen(config.port, config.host);
   const adminListener = withMetricsRoute(adminApp, metricsHandler(metrics, registry, config.adminToken));
   const adminServer = adminListener.listen(config.adminPort, config.adminHost);
   try {
@@ -162,6 +163,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await Promise.all([stopServer(composerServer, 10_000), stopServer(adminServer, 2_000)]);
+      fastMetadata.flush();
       access.stop();
       stopRetention();
       stopArchives();

@@ -33,6 +33,17 @@ export type AccountAccess = EffectiveAccess | Denial;
 
 export type Decision = { readonly ok: true; readonly principal: Principal } | Denial;
 
+/** What `allowedPrincipal` remembers of one Authorization header. */
+interface AllowedRequests {
+  readonly principal: Principal;
+  /** The day (since the epoch, UTC) the answers were given: expiry dates change them. */
+  readonly day: number;
+  readonly packages: Set<string>;
+}
+
+const maxAllowedHeaders = 20_000;
+const maxPackagesPerKey = 10_000;
+
 interface CachedKey {
   readonly hash: Buffer;
   readonly principal: Principal;
@@ -47,12 +58,16 @@ const deny = (code: ErrorCode, reason: string): Denial => ({ ok: false, code, re
  */
 export class AccessControl {
   readonly #registry: Registry;
-  readonly #now: () => Date;
+  readonly #nowMs: () => number;
   readonly #throttle: AuthThrottle | undefined;
   readonly #keys = new LRUCache<string, CachedKey | 'unknown'>({ max: 20_000 });
   /** Authorization header → public key, for headers already verified since the last change. */
   readonly #verified = new LRUCache<string, string>({ max: 20_000 });
   readonly #effective = new LRUCache<string, EffectiveAccess | Denial>({ max: 20_000 });
+  /** Authorization header → requests `checkAccess` allowed since the last change (see `allowedPrincipal`). */
+  readonly #allowed = new Map<string, AllowedRequests>();
+  /** Bumped by every invalidation, so that a check that started before one doesn't record its answer. */
+  #generation = 0;
   #knownVersion = -1;
   #day = -1;
   #dayText = '';
@@ -60,13 +75,16 @@ export class AccessControl {
 
   constructor(registry: Registry, options: { now?: () => Date; throttle?: AuthThrottle } = {}) {
     this.#registry = registry;
-    this.#now = options.now ?? (() => new Date());
+    const now = options.now;
+    this.#nowMs = now ? () => now().getTime() : Date.now;
     this.#throttle = options.throttle;
     registry.onChange(() => this.invalidate());
   }
 
   /** Drops every cached credential. */
   invalidate(): void {
+    this.#generation += 1;
+    this.#allowed.clear();
     this.#keys.clear();
     this.#verified.clear();
     this.#effective.clear();
@@ -147,12 +165,40 @@ export class AccessControl {
 
   /** The one question: may this Authorization header, from this address, fetch this package now? */
   async checkAccess(request: { authorization: string | undefined; address: string; packageName: string }): Promise<Decision> {
+    const generation = this.#generation;
     const auth = await this.authenticate(request.authorization, request.address);
     if (!auth.ok) return auth;
     const access = this.accountAccess(auth.principal);
     if (!access.ok) return access;
     const denial = packageDenial(auth.principal, access, request.packageName);
-    return denial ?? auth;
+    if (denial) return denial;
+    if (generation === this.#generation && request.authorization !== undefined) this.#remember(request.authorization, auth.principal, request.packageName);
+    return auth;
+  }
+
+  /**
+   * The hot path's shortcut: the principal `checkAccess` allowed for this same Authorization header
+   * and package today, when nothing changed in the registry since (any change empties these answers)
+   * and the address is still inside the key's networks; otherwise undefined, and the caller asks
+   * `checkAccess`. Synchronous: no promise, no hashing, two map lookups.
+   */
+  allowedPrincipal(authorization: string | undefined, address: string, packageName: string): Principal | undefined {
+    if (authorization === undefined) return undefined;
+    const allowed = this.#allowed.get(authorization);
+    if (allowed === undefined || !allowed.packages.has(packageName) || allowed.day !== this.#dayNumber()) return undefined;
+    const principal = allowed.principal;
+    return principal.networks === null || addressAllowed(principal.networks, address) ? principal : undefined;
+  }
+
+  #remember(authorization: string, principal: Principal, packageName: string): void {
+    const day = this.#dayNumber();
+    let allowed = this.#allowed.get(authorization);
+    if (allowed === undefined || allowed.principal !== principal || allowed.day !== day || allowed.packages.size >= maxPackagesPerKey) {
+      if (this.#allowed.size >= maxAllowedHeaders) this.#allowed.clear();
+      allowed = { principal, day, packages: new Set() };
+      this.#allowed.set(authorization, allowed);
+    }
+    allowed.packages.add(packageName);
   }
 
   #checkKeyState(principal: Principal, address: string): AuthResult {
@@ -167,9 +213,14 @@ export class AccessControl {
     return { ok: true, principal };
   }
 
+  /** Days since the epoch (UTC). */
+  #dayNumber(): number {
+    return Math.floor(this.#nowMs() / 86_400_000);
+  }
+
   /** Today's UTC date `YYYY-MM-DD`, formatted once a day rather than on every request. */
   #today(): string {
-    const day = Math.floor(this.#now().getTime() / 86_400_000);
+    const day = this.#dayNumber();
     if (day !== this.#day) {
       this.#day = day;
       this.#dayText = new Date(day * 86_400_000).toISOString().slice(0, 10);

@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Denial } from '../access/access-control.js';
+import type { Principal } from '../access/principal.js';
 import { errorCodes, isRepogateError, type ErrorCode } from '../errors.js';
 import { isValidPackageName } from '../registry/rules.js';
-import type { Metrics } from '../metrics/metrics.js';
 import type { CacheOutcome } from '../cache/document-cache.js';
 import type { PackageSource } from '../upstream/upstream-repository.js';
 import { challengeCodes, notModified } from '../http/responses.js';
-import { accessLogFields, countRequest, requestIdPattern } from '../http/request-context.js';
+import { accessLogFields, requestIdFor, RouteCounter } from '../http/request-context.js';
+import type { CounterSeries } from '../metrics/bound-metrics.js';
 import { AccessLogLines } from './access-log-lines.js';
 import { hostPattern } from './public-base.js';
 import type { ComposerDeps } from './composer-deps.js';
@@ -26,6 +26,8 @@ interface Target {
 
 /** What the access log line says about the request. */
 interface Facts {
+  /** The key that asked (also gives `key`). */
+  principal: Principal | undefined;
   key: { name: string; publicKey: string } | undefined;
   package: string | undefined;
   cache: string | undefined;
@@ -40,8 +42,9 @@ interface Facts {
  * access log line and the metrics are those of the express route (metadata-routes.ts); every other
  * request (and any p2 request with a query string or an escaped character) goes to `fallback`.
  */
-export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, options: FastMetadataOptions): RequestListener {
-  const log: AccessLog = { lines: new AccessLogLines(deps.logger), metrics: deps.metrics };
+export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, options: FastMetadataOptions): FastMetadata {
+  const log = new AnsweredRequests(new AccessLogLines(deps.logger), deps.metrics && new RouteCounter(deps.metrics, 'composer', 'p2'));
+  const memoryHits = deps.metrics?.cacheLookups.child({ tier: 'memory', outcome: 'hit' });
   const hot = new HotRenderings(options.metadataTtlMs);
   const targets = new Map<string, Target | null>();
   const bases = new Map<string, string | undefined>();
@@ -70,7 +73,7 @@ export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, 
     return base;
   };
 
-  return (req, res) => {
+  const listener: RequestListener = (req, res) => {
     const url = req.url ?? '';
     const method = req.method;
     if ((method !== 'GET' && method !== 'HEAD') || !url.startsWith('/p2/') || url.includes('?') || url.includes('%')) {
@@ -82,8 +85,33 @@ export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, 
       fallback(req, res);
       return;
     }
-    void serve(deps, log, hot, req, res, url, target, baseOf(req));
+    const base = baseOf(req);
+    if (base !== undefined) {
+      // Warm: a request this key was allowed before, for a rendering still fresh — answered at once,
+      // without a promise.
+      const address = req.socket.remoteAddress ?? 'unknown';
+      const principal = deps.access.allowedPrincipal(req.headers.authorization, address, target.name);
+      const found = principal && hot.get(base, url, deps.archives.pinRevision(target.name));
+      if (principal && found) {
+        const started = performance.now();
+        const requestId = requestIdFor(req);
+        const facts: Facts = { principal: undefined, key: undefined, package: undefined, cache: undefined, upstreamMs: undefined, error: undefined };
+        memoryHits?.inc();
+        answer(deps, req, res, ['X-Request-Id', requestId], facts, principal, target, address, found);
+        log.add(req, res, url, requestId, started, facts);
+        return;
+      }
+    }
+    void serve({ log, hot, memoryHits }, deps, req, res, url, target, base);
   };
+  return { listener, flush: () => log.flush() };
+}
+
+export interface FastMetadata {
+  /** The composer listener's request handler. */
+  readonly listener: RequestListener;
+  /** Writes the access-log lines and metrics of requests answered so far (on shutdown). */
+  flush(): void;
 }
 
 export interface FastMetadataOptions {
@@ -110,53 +138,131 @@ const hotReuseMs = 1000;
  */
 class HotRenderings {
   readonly #ttlMs: number;
-  readonly #entries = new Map<string, { hit: HotRendering; until: number; pinRevision: number }>();
+  /** Public base → metadata path → rendering. */
+  readonly #entries = new Map<string, Map<string, { hit: HotRendering; until: number; pinRevision: number }>>();
 
   constructor(ttlMs: number) {
     this.#ttlMs = ttlMs;
   }
 
-  get(key: string, pinRevision: number): HotRendering | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
+  get(base: string, path: string, pinRevision: number): HotRendering | undefined {
+    const entries = this.#entries.get(base);
+    const entry = entries?.get(path);
+    if (entries === undefined || entry === undefined) return undefined;
     if (entry.until <= Date.now() || entry.pinRevision !== pinRevision) {
-      this.#entries.delete(key);
+      entries.delete(path);
       return undefined;
     }
     return entry.hit;
   }
 
-  set(key: string, value: HotRendering, source: PackageSource, pinRevision: number): void {
+  set(base: string, path: string, value: HotRendering, source: PackageSource, pinRevision: number): void {
     if (value.outcome === 'stale') return;
     const until = Math.min(source.confirmedAt + this.#ttlMs, Date.now() + hotReuseMs);
     if (until <= Date.now()) return;
-    if (this.#entries.size >= 20_000) this.#entries.clear();
-    this.#entries.set(key, { hit: { ...value, outcome: 'hit', upstreamMs: 0 }, until, pinRevision });
+    let entries = this.#entries.get(base);
+    if (entries === undefined || entries.size >= 20_000) {
+      if (this.#entries.size >= 100) this.#entries.clear();
+      entries = new Map();
+      this.#entries.set(base, entries);
+    }
+    entries.set(path, { hit: { ...value, outcome: 'hit', upstreamMs: 0 }, until, pinRevision });
   }
 }
 
-interface AccessLog {
-  readonly lines: AccessLogLines;
-  readonly metrics: Metrics | undefined;
+/** A request answered, to be written down: the access log line and the request metrics. */
+interface Answered {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly path: string;
+  readonly requestId: string;
+  readonly started: number;
+  readonly facts: Facts;
+  readonly ms: number;
 }
 
-async function serve(
-  deps: ComposerDeps,
-  log: AccessLog,
-  hot: HotRenderings,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  target: Target,
-  base: string | undefined,
-): Promise<void> {
+/**
+ * Requests answered in one turn of the event loop, written down at its end (no listener per
+ * response): a response that has finished by then is logged with the time it took to hand it to the
+ * socket; one still being sent (a slow client) when it closes, with the time to its last byte, and
+ * marked aborted when it did not finish.
+ */
+class AnsweredRequests {
+  readonly #lines: AccessLogLines;
+  readonly #counter: RouteCounter | undefined;
+  #batch: Answered[] = [];
+  #scheduled = false;
+  /** The end of the access-log line (`tailOf`) of a key's last memory hit per package, with its address. */
+  #tails = new WeakMap<Principal, Map<string, { address: string | undefined; text: string }>>();
+
+  constructor(lines: AccessLogLines, counter: RouteCounter | undefined) {
+    this.#lines = lines;
+    this.#counter = counter;
+  }
+
+  /** Call once the response has been written (or destroyed). */
+  add(req: IncomingMessage, res: ServerResponse, path: string, requestId: string, started: number, facts: Facts): void {
+    this.#batch.push({ req, res, path, requestId, started, facts, ms: performance.now() - started });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#scheduled = false;
+    for (const answered of batch) {
+      const res = answered.res;
+      if (res.writableFinished || res.closed) this.#write(answered, answered.ms);
+      else res.once('close', () => this.#write(answered, performance.now() - answered.started));
+    }
+  }
+
+  /** Writes everything answered so far (on shutdown, once the listener has closed). */
+  flush(): void {
+    this.#flush();
+    this.#lines.flush();
+  }
+
+  #write(a: Answered, ms: number): void {
+    const { facts } = a;
+    this.#counter?.count(a.res.statusCode, ms, facts.error);
+    if (!this.#lines.enabled) return;
+    const line = accessLogFields(a.requestId, a.req, a.res, a.path, ms, facts, facts.error);
+    const principal = facts.principal;
+    if (principal === undefined || facts.cache !== 'hit' || facts.upstreamMs !== 0 || facts.error !== undefined || line.aborted) {
+      this.#lines.write(line);
+      return;
+    }
+    // A memory hit of a key for a package it fetched before, from the same address: the same tail.
+    let byPath = this.#tails.get(principal);
+    if (byPath === undefined) this.#tails.set(principal, (byPath = new Map()));
+    let tail = byPath.get(a.path);
+    if (tail === undefined || tail.address !== line.address) {
+      if (byPath.size >= 10_000) byPath.clear();
+      tail = { address: line.address, text: this.#lines.tailOf(line) };
+      byPath.set(a.path, tail);
+    }
+    this.#lines.write(line, tail.text);
+  }
+}
+
+interface Lane {
+  readonly log: AnsweredRequests;
+  readonly hot: HotRenderings;
+  /** `repogate_cache_lookups_total{tier="memory",outcome="hit"}` */
+  readonly memoryHits: CounterSeries | undefined;
+}
+
+/** A request the warm lane could not answer: the credential check or the metadata may need I/O. */
+async function serve(lane: Lane, deps: ComposerDeps, req: IncomingMessage, res: ServerResponse, path: string, target: Target, base: string | undefined): Promise<void> {
   const started = performance.now();
-  const incoming = req.headers['x-request-id'];
-  const requestId = typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
+  const requestId = requestIdFor(req);
   // Headers go out in one writeHead (as a flat list, in the express route's order): X-Request-Id first.
   const headers: string[] = ['X-Request-Id', requestId];
-  const facts: Facts = { key: undefined, package: undefined, cache: undefined, upstreamMs: undefined, error: undefined };
-  res.on('close', () => logRequest(log, req, res, path, requestId, started, facts));
+  const facts: Facts = { principal: undefined, key: undefined, package: undefined, cache: undefined, upstreamMs: undefined, error: undefined };
   try {
     if (base === undefined) return sendError(res, headers, facts, 'BAD_REQUEST', 'missing or invalid Host header');
     const { name, dev } = target;
@@ -166,11 +272,9 @@ async function serve(
     if (!decision.ok) return sendDenial(res, headers, facts, decision);
     const principal = decision.principal;
     facts.key = { name: principal.keyName, publicKey: principal.publicKey };
-    deps.usage.record(principal.publicKey, address);
-    const memoKey = `${base}${path}`;
-    let found = hot.get(memoKey, deps.archives.pinRevision(name));
+    let found = lane.hot.get(base, path, deps.archives.pinRevision(name));
     if (found) {
-      deps.metrics?.cacheLookups.inc({ tier: 'memory', outcome: 'hit' });
+      lane.memoryHits?.inc();
     } else {
       const source = await deps.repository.package(name, dev, requestId);
       if (!source) return sendError(res, headers, facts, 'NOT_FOUND', `package ${name} not found in the upstream repository`);
@@ -178,23 +282,44 @@ async function serve(
         renderPackage(source, base, deps.rewriter, deps.dists, deps.archives),
       );
       found = { rendered, outcome: source.outcome, upstreamMs: source.upstreamMs, staleConfirmedAt: source.outcome === 'stale' ? source.confirmedAt : undefined };
-      hot.set(memoKey, found, source, deps.archives.pinRevision(name));
+      lane.hot.set(base, path, found, source, deps.archives.pinRevision(name));
     }
-    facts.cache = found.outcome;
-    facts.upstreamMs = found.upstreamMs;
-    deps.usage.activity({
-      publicKey: principal.publicKey,
-      accountId: principal.accountId,
-      action: 'metadata.fetched',
-      package: dev ? `${name}~dev` : name,
-      address,
-    });
-    sendRendered(req, res, headers, found.rendered, found.staleConfirmedAt);
+    answer(deps, req, res, headers, facts, principal, target, address, found);
   } catch (error) {
     if (isRepogateError(error)) return sendError(res, headers, facts, error.code, error.message);
     deps.logger.error({ err: error }, 'unexpected error');
     sendError(res, headers, facts, 'INTERNAL', 'internal error; see the repogate log');
+  } finally {
+    lane.log.add(req, res, path, requestId, started, facts);
   }
+}
+
+/** The metadata of an allowed request: the key's use recorded, the rendering sent. */
+function answer(
+  deps: ComposerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: string[],
+  facts: Facts,
+  principal: Principal,
+  target: Target,
+  address: string,
+  found: HotRendering,
+): void {
+  facts.principal = principal;
+  facts.key = { name: principal.keyName, publicKey: principal.publicKey };
+  facts.package = target.name;
+  facts.cache = found.outcome;
+  facts.upstreamMs = found.upstreamMs;
+  deps.usage.record(principal.publicKey, address);
+  deps.usage.activity({
+    publicKey: principal.publicKey,
+    accountId: principal.accountId,
+    action: 'metadata.fetched',
+    package: target.dev ? `${target.name}~dev` : target.name,
+    address,
+  });
+  sendRendered(req, res, headers, found.rendered, found.staleConfirmedAt);
 }
 
 function sendRendered(req: IncomingMessage, res: ServerResponse, headers: string[], rendered: Rendered, staleConfirmedAt: number | undefined): void {
@@ -234,9 +359,4 @@ function sendError(res: ServerResponse, headers: string[], facts: Facts, code: E
   headers.push('Content-Type', 'application/json', 'Cache-Control', 'no-store', 'Content-Length', String(Buffer.byteLength(body)));
   res.writeHead(status ?? errorCodes[code].status, headers);
   res.end(body);
-}
-
-function logRequest(log: AccessLog, req: IncomingMessage, res: ServerResponse, path: string, requestId: string, started: number, facts: Facts): void {
-  if (log.metrics) countRequest(log.metrics, 'composer', 'p2', res, started, facts.error);
-  log.lines.write(accessLogFields(requestId, req, res, path, started, facts, facts.error));
 }

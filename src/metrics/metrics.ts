@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundCounter, BoundHistogram } from './bound-metrics.js';
 
 const prefix = 'repogate_';
 
@@ -8,9 +9,9 @@ const prefix = 'repogate_';
  */
 export interface Metrics {
   readonly registry: Registry;
-  readonly httpRequests: Counter<'listener' | 'route' | 'status'>;
-  readonly httpDuration: Histogram<'listener' | 'route'>;
-  readonly cacheLookups: Counter<'tier' | 'outcome'>;
+  readonly httpRequests: BoundCounter<'listener' | 'route' | 'status'>;
+  readonly httpDuration: BoundHistogram<'listener' | 'route'>;
+  readonly cacheLookups: BoundCounter<'tier' | 'outcome'>;
   readonly upstreamRequests: Counter<'kind' | 'status'>;
   readonly upstreamDuration: Histogram<'kind'>;
   readonly upstreamErrors: Counter<'code'>;
@@ -29,20 +30,21 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
   const registers = [registry];
   return {
     registry,
-    httpRequests: new Counter({
+    // The three metrics every request updates are bound series (bound-metrics.ts); the rest are prom-client's.
+    httpRequests: new BoundCounter({
       name: `${prefix}http_requests_total`,
       help: 'HTTP requests answered, by listener (composer, admin), route and status code',
       labelNames: ['listener', 'route', 'status'],
       registers,
     }),
-    httpDuration: new Histogram({
+    httpDuration: new BoundHistogram({
       name: `${prefix}http_request_duration_seconds`,
       help: 'Time to answer an HTTP request (to the last byte), by listener and route',
       labelNames: ['listener', 'route'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
-    cacheLookups: new Counter({
+    cacheLookups: new BoundCounter({
       name: `${prefix}cache_lookups_total`,
       help: 'Metadata cache lookups by tier that answered (memory, redis, upstream) and outcome (hit, miss, stale, revalidated)',
       labelNames: ['tier', 'outcome'],
