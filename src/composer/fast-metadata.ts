@@ -178,20 +178,17 @@ interface Answered {
   readonly requestId: string;
   readonly started: number;
   readonly facts: Facts;
-  readonly ms: number;
 }
 
 /**
- * Requests answered in one turn of the event loop, written down at its end (no listener per
- * response): a response that has finished by then is logged with the time it took to hand it to the
- * socket; one still being sent (a slow client) when it closes, with the time to its last byte, and
- * marked aborted when it did not finish.
+ * Writes down answered requests (access log line, request metrics) as soon as their response has
+ * been handed to the socket — which, for metadata, is usually before `res.end()` returns: no
+ * listener, no deferred work. A response still being sent (a slow client) is written down when it
+ * closes, with the time to its last byte, and marked aborted when it did not finish.
  */
 class AnsweredRequests {
   readonly #lines: AccessLogLines;
   readonly #counter: RouteCounter | undefined;
-  #batch: Answered[] = [];
-  #scheduled = false;
   /** The end of the access-log line (`tailOf`) of a key's last memory hit per package, with its address. */
   #tails = new WeakMap<Principal, Map<string, { address: string | undefined; text: string }>>();
 
@@ -202,27 +199,13 @@ class AnsweredRequests {
 
   /** Call once the response has been written (or destroyed). */
   add(req: IncomingMessage, res: ServerResponse, path: string, requestId: string, started: number, facts: Facts): void {
-    this.#batch.push({ req, res, path, requestId, started, facts, ms: performance.now() - started });
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.#flush());
-    }
+    const answered: Answered = { req, res, path, requestId, started, facts };
+    if (res.writableFinished || res.closed) this.#write(answered, performance.now() - started);
+    else res.once('close', () => this.#write(answered, performance.now() - started));
   }
 
-  #flush(): void {
-    const batch = this.#batch;
-    this.#batch = [];
-    this.#scheduled = false;
-    for (const answered of batch) {
-      const res = answered.res;
-      if (res.writableFinished || res.closed) this.#write(answered, answered.ms);
-      else res.once('close', () => this.#write(answered, performance.now() - answered.started));
-    }
-  }
-
-  /** Writes everything answered so far (on shutdown, once the listener has closed). */
+  /** Writes the access-log lines still queued (on shutdown, once the listener has closed). */
   flush(): void {
-    this.#flush();
     this.#lines.flush();
   }
 
