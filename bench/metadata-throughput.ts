@@ -14,6 +14,7 @@ import { hashSecret } from '../src/registry/secrets.js';
 import { startMockUpstream, type MockUpstream } from '../test/helpers/mock-upstream/index.js';
 import { createTestKey, defineStandardEntitlements } from '../test/helpers/repogate.js';
 import { startBareServer, startRepogateProcess, type ServerProcess } from './processes.js';
+import { toServerCore } from './cores.js';
 import { runWrk, type LoadResult } from './wrk.js';
 
 export const metadataPath = '/p2/magento/module-catalog.json';
@@ -86,7 +87,7 @@ async function startSubject(upstream: MockUpstream, dataDir: string, env: Record
 }
 
 /** One response as repogate sends it (no gzip: wrk does not ask for it). */
-async function sample(url: string, authorization: string): Promise<{ headers: Record<string, string>; body: Buffer }> {
+export async function sample(url: string, authorization: string): Promise<{ headers: Record<string, string>; body: Buffer }> {
   const response = await fetch(url, { headers: { authorization, 'accept-encoding': 'identity' } });
   if (response.status !== 200) throw new Error(`${url}: HTTP ${response.status}`);
   const headers: Record<string, string> = {};
@@ -134,6 +135,8 @@ export async function benchWarmMetadata(settings: LoadSettings): Promise<PairFig
     repogate = await startSubject(upstream, dataDir);
     const { headers, body } = await sample(`${repogate.url}${metadataPath}`, authorization);
     bare = await startBareServer({ authorizations: [authorization], headers, body, workDir: work });
+    toServerCore(repogate.pid);
+    toServerCore(bare.pid);
     const figures = await alternate(
       { url: `${repogate.url}${metadataPath}`, authorizations: [authorization] },
       { url: `${bare.url}${metadataPath}`, authorizations: [authorization] },
@@ -166,6 +169,7 @@ export async function benchRegistrySize(settings: LoadSettings, bigKeys = 100_00
       [bigServer, big.authorizations],
     ] as const) {
       for (const authorization of auths) await sample(`${server.url}${metadataPath}`, authorization);
+      toServerCore(server.pid);
     }
     return await alternate(
       { url: `${bigServer.url}${metadataPath}`, authorizations: big.authorizations },

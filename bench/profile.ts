@@ -10,6 +10,7 @@ import { foldedStacks, readProfiles, selfTimes, type SelfTime } from './cpu-prof
 import { flameGraphSvg } from './flamegraph.js';
 import { metadataPath, seedRegistry } from './metadata-throughput.js';
 import { startRepogateProcess } from './processes.js';
+import { toServerCore } from './cores.js';
 import { runWrk } from './wrk.js';
 
 export interface ProfileSummary {
@@ -36,6 +37,7 @@ export async function profileWarmMetadata(options: { seconds: number; connection
       upstreamPassword: upstream.password,
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--cpu-prof-interval=200'],
     });
+    toServerCore(repogate.pid);
     let requestsPerSecond = 0;
     try {
       const url = `${repogate.url}${metadataPath}`;

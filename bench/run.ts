@@ -3,7 +3,7 @@
  * and printed next to the reference and the target (and as JSON with `--json`).
  *
  * Options: `--rounds N` (alternating runs per comparison, default 3), `--seconds N` (per load run,
- * default 5), `--only metadata|keys|stream|install|profile` (repeatable, comma-separated),
+ * default 5), `--only metadata|instructions|keys|stream|install|profile` (repeatable, comma-separated),
  * `--layouts providers,composer2`, `--stream-mib N` (default 1024), `--out DIR` (flame graph; default
  * a temporary directory).
  */
@@ -15,6 +15,8 @@ import { composerInstalled } from '../test/helpers/composer.js';
 import { benchArchiveStreaming } from './archive-streaming.js';
 import { benchComposerInstall, median } from './composer-install.js';
 import { measureHotPathCosts } from './hot-path-costs.js';
+import { placement } from './cores.js';
+import { benchInstructions, valgrindAvailable } from './instructions.js';
 import { benchRegistrySize, benchWarmMetadata } from './metadata-throughput.js';
 import { nginxAvailable } from './nginx.js';
 import { profileWarmMetadata } from './profile.js';
@@ -59,7 +61,7 @@ function add(row: Row): void {
 }
 
 async function metadata(): Promise<void> {
-  console.error(`warm metadata: repogate vs a bare node:http server, wrk -c${load.connections}, ${load.seconds} s runs, ${rounds} alternating rounds…`);
+  console.error(`warm metadata: repogate vs a bare node:http server, wrk -c${load.connections}, ${load.seconds} s runs, ${rounds} alternating rounds, ${placement}…`);
   const figures = await benchWarmMetadata(load);
   results['warm-metadata'] = figures;
   const subject = median(figures.subject);
@@ -72,6 +74,21 @@ async function metadata(): Promise<void> {
     target: '≥ 0.85 × reference',
     result: `${ratio.toFixed(2)} × — ${verdict(ratio >= 0.85)}${figures.errors ? ` (${figures.errors} errors)` : ''}`,
     met: ratio >= 0.85,
+  });
+}
+
+async function instructions(): Promise<void> {
+  console.error('instructions per warm /p2/ request under callgrind: repogate vs the bare node:http server (about 3 minutes)…');
+  const figures = await benchInstructions();
+  results['instructions'] = figures;
+  const ratio = figures.reference / figures.subject;
+  add({
+    benchmark: 'warm metadata, user-space instructions per request (callgrind; independent of machine load)',
+    figure: `${Math.round(figures.subject).toLocaleString('en-US')}`,
+    reference: `bare node:http ${Math.round(figures.reference).toLocaleString('en-US')}`,
+    target: '— (shows the cost the row above measures in time)',
+    result: `reference ÷ repogate = ${ratio.toFixed(2)}`,
+    met: null,
   });
 }
 
@@ -183,9 +200,11 @@ async function main(): Promise<void> {
   const started = Date.now();
   const needsWrk = wanted('metadata') || wanted('keys') || wanted('profile');
   if (needsWrk && !wrkAvailable()) throw new Error('wrk is not installed (Debian: apt-get install wrk)');
+  if (wanted('instructions') && !valgrindAvailable()) throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
   if (wanted('install') && !composerInstalled()) throw new Error('composer is not installed (Debian: apt-get install composer php-cli php-zip php-curl unzip)');
   const sections: Array<[string, () => Promise<void>]> = [
     ['metadata', metadata],
+    ['instructions', instructions],
     ['keys', keys],
     ['stream', stream],
     ['install', install],

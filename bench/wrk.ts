@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { onLoadCore } from './cores.js';
 
 export interface LoadOptions {
   readonly url: string;
@@ -42,7 +43,8 @@ export async function runWrk(options: LoadOptions): Promise<LoadResult> {
   }
   args.push(options.url);
   const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, argv] = onLoadCore('wrk', args);
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (text += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (text += c));
