@@ -180,7 +180,7 @@ export class AccessControl {
    * The hot path's shortcut: the principal `checkAccess` allowed for this same Authorization header
    * and package today, when nothing changed in the registry since (any change empties these answers)
    * and the address is still inside the key's networks; otherwise undefined, and the caller asks
-   * `checkAccess`. Synchronous: no promise, no hashing, two map lookups.
+   * `checkAccess`. Synchronous: no promise, no secret hashed, two map lookups.
    */
   allowedPrincipal(authorization: string | undefined, address: string, packageName: string): Principal | undefined {
     if (authorization === undefined) return undefined;

@@ -2,9 +2,6 @@ import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/registry.js';
 import type { ActivityEvent } from '../registry/usage.js';
 
-/** Activity of the current window: action → public key → package → address → the event and its count. */
-type ActivityWindow = Map<string, Map<string, Map<string, Map<string, { event: ActivityEvent; count: number }>>>>;
-
 /**
  * What keys do — last-used time and address, activity events for the audit trail, download counts
  * from Composer's notify-batch — gathered in memory and written in batches, so that the request
@@ -15,8 +12,7 @@ export class UsageRecorder {
   readonly #logger: Logger;
   #lastUsed = new Map<string, { atMs: number; address: string }>();
   /** Activity within the current window, one entry per (action, key, package, address), with a count. */
-  #activity: ActivityWindow = new Map();
-  #activityEvents = 0;
+  #activity = new Map<string, { event: ActivityEvent; count: number }>();
   /** `${day}\u0000${accountId}\u0000${publicKey}\u0000${package}` → count */
   #downloads = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -45,22 +41,11 @@ export class UsageRecorder {
    * key and package every couple of seconds, not one per request.
    */
   activity(event: Omit<ActivityEvent, 'at'>): void {
-    // Nested maps rather than one joined key: the strings come from the same objects request after
-    // request (their hashes are cached), a joined key would be a new string to hash every time.
-    let byKey = this.#activity.get(event.action);
-    if (byKey === undefined) this.#activity.set(event.action, (byKey = new Map()));
-    let byPackage = byKey.get(event.publicKey);
-    if (byPackage === undefined) byKey.set(event.publicKey, (byPackage = new Map()));
-    let byAddress = byPackage.get(event.package);
-    if (byAddress === undefined) byPackage.set(event.package, (byAddress = new Map()));
-    const seen = byAddress.get(event.address);
-    if (seen) {
-      seen.count += 1;
-      return;
-    }
-    byAddress.set(event.address, { event: { ...event, at: new Date().toISOString() }, count: 1 });
-    this.#activityEvents += 1;
-    if (this.#activityEvents >= 5000) void this.flush();
+    const id = `${event.action}\u0000${event.publicKey}\u0000${event.package}\u0000${event.address}`;
+    const seen = this.#activity.get(id);
+    if (seen) seen.count += 1;
+    else this.#activity.set(id, { event: { ...event, at: new Date().toISOString() }, count: 1 });
+    if (this.#activity.size >= 5000) void this.flush();
   }
 
   /** Composer's download notifications (notify-batch) for one key. */
@@ -80,18 +65,12 @@ export class UsageRecorder {
 
   async #write(): Promise<void> {
     const lastUsed = [...this.#lastUsed].map(([publicKey, { atMs, address }]) => ({ publicKey, at: new Date(atMs).toISOString(), address }));
-    const activity: ActivityEvent[] = [];
-    for (const byKey of this.#activity.values()) {
-      for (const byPackage of byKey.values()) {
-        for (const byAddress of byPackage.values()) {
-          for (const { event, count } of byAddress.values()) activity.push(count === 1 ? event : { ...event, detail: { ...event.detail, count } });
-        }
-      }
-    }
+    const activity = [...this.#activity.values()].map(({ event, count }) =>
+      count === 1 ? event : { ...event, detail: { ...event.detail, count } },
+    );
     const downloads = this.#downloads;
     this.#lastUsed = new Map();
     this.#activity = new Map();
-    this.#activityEvents = 0;
     this.#downloads = new Map();
     try {
       await this.#registry.keys.recordUsage(lastUsed);

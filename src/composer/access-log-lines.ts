@@ -31,7 +31,8 @@ export class AccessLogLines {
   readonly #prefix: string;
   readonly #bindings: string;
   #pending: string[] = [];
-  #time: string | undefined;
+  #timeMs = 0;
+  #time = '0';
   /** JSON text of strings seen in lines: paths, packages, key names, addresses. */
   readonly #encoded = new Map<string, string>();
   #scheduled = false;
@@ -60,8 +61,12 @@ export class AccessLogLines {
       this.#logger.info({ ...line }, 'request');
       return;
     }
-    // Lines queued in one turn share its time (milliseconds, as pino writes it).
-    this.#time ??= String(Date.now());
+    // Milliseconds, as pino writes them; the text is made once per millisecond.
+    const now = Date.now();
+    if (now !== this.#timeMs) {
+      this.#timeMs = now;
+      this.#time = String(now);
+    }
     this.#pending.push(`${this.#prefix}${this.#time}${this.#bindings}${this.#head(line)}${tail ?? this.tailOf(line)},"msg":"request"}\n`);
     if (this.#pending.length >= maxBatch) {
       this.flush();
@@ -74,7 +79,6 @@ export class AccessLogLines {
   /** Writes what is pending. */
   flush(): void {
     this.#scheduled = false;
-    this.#time = undefined;
     if (this.#pending.length === 0 || !this.#stream) return;
     const text = this.#pending.join('');
     this.#pending = [];

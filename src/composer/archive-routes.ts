@@ -21,7 +21,7 @@ export function registerArchiveRoutes(router: Router, deps: ComposerDeps): void 
     const address = req.socket.remoteAddress ?? 'unknown';
     const decision = await deps.access.checkAccess({ authorization: req.headers.authorization, address, packageName });
     if (!decision.ok) return sendDenial(res, decision, 'archive');
-    facts.key = { name: decision.principal.keyName, publicKey: decision.principal.publicKey };
+    facts.key = decision.principal;
     deps.usage.record(decision.principal.publicKey, address);
     deps.usage.activity({
       publicKey: decision.principal.publicKey,

@@ -24,11 +24,12 @@ interface Target {
   readonly dev: boolean;
 }
 
+const noFacts = (): Facts => ({ key: undefined, package: undefined, cache: undefined, upstreamMs: undefined, error: undefined });
+
 /** What the access log line says about the request. */
 interface Facts {
-  /** The key that asked (also gives `key`). */
-  principal: Principal | undefined;
-  key: { name: string; publicKey: string } | undefined;
+  /** The key that asked. */
+  key: Principal | undefined;
   package: string | undefined;
   cache: string | undefined;
   upstreamMs: number | undefined;
@@ -95,7 +96,7 @@ export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, 
       if (principal && found) {
         const started = performance.now();
         const requestId = requestIdFor(req);
-        const facts: Facts = { principal: undefined, key: undefined, package: undefined, cache: undefined, upstreamMs: undefined, error: undefined };
+        const facts = noFacts();
         memoryHits?.inc();
         answer(deps, req, res, ['X-Request-Id', requestId], facts, principal, target, address, found);
         log.add(req, res, url, requestId, started, facts);
@@ -214,7 +215,7 @@ class AnsweredRequests {
     this.#counter?.count(a.res.statusCode, ms, facts.error);
     if (!this.#lines.enabled) return;
     const line = accessLogFields(a.requestId, a.req, a.res, a.path, ms, facts, facts.error);
-    const principal = facts.principal;
+    const principal = facts.key;
     if (principal === undefined || facts.cache !== 'hit' || facts.upstreamMs !== 0 || facts.error !== undefined || line.aborted) {
       this.#lines.write(line);
       return;
@@ -245,7 +246,7 @@ async function serve(lane: Lane, deps: ComposerDeps, req: IncomingMessage, res: 
   const requestId = requestIdFor(req);
   // Headers go out in one writeHead (as a flat list, in the express route's order): X-Request-Id first.
   const headers: string[] = ['X-Request-Id', requestId];
-  const facts: Facts = { principal: undefined, key: undefined, package: undefined, cache: undefined, upstreamMs: undefined, error: undefined };
+  const facts = noFacts();
   try {
     if (base === undefined) return sendError(res, headers, facts, 'BAD_REQUEST', 'missing or invalid Host header');
     const { name, dev } = target;
@@ -254,7 +255,7 @@ async function serve(lane: Lane, deps: ComposerDeps, req: IncomingMessage, res: 
     const decision = await deps.access.checkAccess({ authorization: req.headers.authorization, address, packageName: name });
     if (!decision.ok) return sendDenial(res, headers, facts, decision);
     const principal = decision.principal;
-    facts.key = { name: principal.keyName, publicKey: principal.publicKey };
+    facts.key = principal;
     let found = lane.hot.get(base, path, deps.archives.pinRevision(name));
     if (found) {
       lane.memoryHits?.inc();
@@ -289,8 +290,7 @@ function answer(
   address: string,
   found: HotRendering,
 ): void {
-  facts.principal = principal;
-  facts.key = { name: principal.keyName, publicKey: principal.publicKey };
+  facts.key = principal;
   facts.package = target.name;
   facts.cache = found.outcome;
   facts.upstreamMs = found.upstreamMs;

@@ -20,7 +20,7 @@ export function registerMetadataRoutes(router: Router, deps: ComposerDeps): void
     const auth = await deps.access.authenticate(req.headers.authorization, address);
     if (!auth.ok) return sendDenial(res, auth, 'metadata');
     const facts = factsOf(res);
-    facts.key = { name: auth.principal.keyName, publicKey: auth.principal.publicKey };
+    facts.key = auth.principal;
     const access = deps.access.accountAccess(auth.principal);
     if (!access.ok) return sendDenial(res, access, 'metadata');
     deps.usage.record(auth.principal.publicKey, address);
@@ -49,7 +49,7 @@ export function registerMetadataRoutes(router: Router, deps: ComposerDeps): void
     const address = clientAddress(req);
     const decision = await deps.access.checkAccess({ authorization: req.headers.authorization, address, packageName: name });
     if (!decision.ok) return sendDenial(res, decision, 'metadata');
-    facts.key = { name: decision.principal.keyName, publicKey: decision.principal.publicKey };
+    facts.key = decision.principal;
     deps.usage.record(decision.principal.publicKey, address);
     const source = await deps.repository.package(name, dev, requestIdOf(res));
     if (!source) return sendError(res, 'NOT_FOUND', `package ${name} not found in the upstream repository`);

@@ -21,7 +21,7 @@ export function registerServiceRoutes(router: Router, deps: ComposerDeps): void 
     const address = req.socket.remoteAddress ?? 'unknown';
     const auth = await deps.access.authenticate(req.headers.authorization, address);
     if (!auth.ok) return sendDenial(res, auth, 'other');
-    factsOf(res).key = { name: auth.principal.keyName, publicKey: auth.principal.publicKey };
+    factsOf(res).key = auth.principal;
     const body: unknown = req.body;
     const downloads = parseDownloads(body);
     if (downloads === undefined) {

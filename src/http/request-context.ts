@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
+import type { Principal } from '../access/principal.js';
 import type { CounterSeries, HistogramSeries } from '../metrics/bound-metrics.js';
 import { routeOf, type Metrics } from '../metrics/metrics.js';
 
@@ -22,7 +23,8 @@ export function requestIdFor(req: IncomingMessage): string {
 
 /** What the access log says about a request, filled in by the handlers. */
 export interface RequestFacts {
-  key?: { name: string; publicKey: string };
+  /** The key that asked (a principal will do). */
+  key?: Pick<Principal, 'keyName' | 'publicKey'>;
   package?: string;
   cache?: string;
   upstreamMs?: number;
@@ -54,23 +56,9 @@ export const refusalCodes: ReadonlySet<string> = new Set([
   'RATE_LIMITED',
 ]);
 
-/** Counts one answered request: by route and status, its latency, and a refusal by its reason. */
-export function countRequest(
-  metrics: Metrics,
-  listener: 'composer' | 'admin',
-  route: string,
-  res: ServerResponse,
-  started: number,
-  errorCode: string | undefined,
-): void {
-  metrics.httpRequests.inc({ listener, route, status: String(res.statusCode) });
-  metrics.httpDuration.observe({ listener, route }, (performance.now() - started) / 1000);
-  if (errorCode !== undefined && refusalCodes.has(errorCode)) metrics.authRefusals.inc({ code: errorCode });
-}
-
 /**
- * `countRequest` for one route with its series bound once (per status code seen), for the hot path:
- * counting a request is then arithmetic, not a label lookup.
+ * The request metrics of one route (requests by status, latency, refusals by reason), with its
+ * series bound once (per status code seen): counting a request is then arithmetic, not a label lookup.
  */
 export class RouteCounter {
   readonly #metrics: Metrics;
@@ -133,7 +121,7 @@ export function accessLogFields(
     status: res.statusCode,
     ms: Math.round(ms * 10) / 10,
     address: req.socket.remoteAddress,
-    key: facts.key?.name,
+    key: facts.key?.keyName,
     publicKey: facts.key?.publicKey,
     package: facts.package,
     cache: facts.cache,
@@ -148,6 +136,14 @@ export function accessLogFields(
  * counts it (requests by route and status, latency, refusals by reason).
  */
 export function accessLog(logger: Logger, observe?: { listener: 'composer' | 'admin'; metrics: Metrics }) {
+  // One counter per route label (a small fixed set: routeOf).
+  const counters = new Map<string, RouteCounter>();
+  const counterOf = (o: NonNullable<typeof observe>, path: string): RouteCounter => {
+    const route = routeOf(o.listener, path);
+    let counter = counters.get(route);
+    if (counter === undefined) counters.set(route, (counter = new RouteCounter(o.metrics, o.listener, route)));
+    return counter;
+  };
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     const id = requestIdFor(req);
@@ -156,9 +152,10 @@ export function accessLog(logger: Logger, observe?: { listener: 'composer' | 'ad
     res.on('close', () => {
       const facts = factsOf(res);
       const errorCode = res.locals['errorCode'] as string | undefined;
-      if (observe) countRequest(observe.metrics, observe.listener, routeOf(observe.listener, req.path), res, started, errorCode);
+      const ms = performance.now() - started;
+      if (observe) counterOf(observe, req.path).count(res.statusCode, ms, errorCode);
       logger.info(
-        accessLogFields(id, req, res, req.path.length > 300 ? `${req.path.slice(0, 300)}…` : req.path, performance.now() - started, facts, errorCode),
+        accessLogFields(id, req, res, req.path.length > 300 ? `${req.path.slice(0, 300)}…` : req.path, ms, facts, errorCode),
         'request',
       );
     });

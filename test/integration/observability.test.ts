@@ -150,7 +150,22 @@ describe('metrics and the audit trail', () => {
     while (!repogate.logs.some((l) => l.includes('"requestId":"trace-abc-123"')) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assert.ok(repogate.logs.some((l) => l.includes('"requestId":"trace-abc-123"')));
+    const line = repogate.logs.find((l) => l.includes('"requestId":"trace-abc-123"'));
+    assert.ok(line);
+    const fields = JSON.parse(line) as Record<string, unknown>;
+    assert.equal(fields['key'], 'metrics ci (renamed)');
+    assert.equal(fields['publicKey'], key.publicKey);
+    assert.equal(fields['package'], 'magento/module-newsletter');
+    assert.equal(fields['status'], 200);
+    // The same request again is a memory hit, answered by the warm lane: the same key and package.
+    const again = await fetch(`${repogate.url}/p2/magento/module-newsletter.json`, { headers: { authorization: key.authorization, 'x-request-id': 'trace-abc-124' } });
+    await again.arrayBuffer();
+    const until = Date.now() + 5000;
+    while (!repogate.logs.some((l) => l.includes('"requestId":"trace-abc-124"')) && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const warm = JSON.parse(repogate.logs.find((l) => l.includes('"requestId":"trace-abc-124"')) ?? '{}') as Record<string, unknown>;
+    assert.deepEqual([warm['key'], warm['publicKey'], warm['package'], warm['cache'], warm['upstreamMs']], ['metrics ci (renamed)', key.publicKey, 'magento/module-newsletter', 'hit', 0]);
   });
 
   test('unused keys can be found to retire them', async () => {
