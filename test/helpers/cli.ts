@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -89,6 +90,23 @@ export async function expectFailure(
 export async function createDataDir(): Promise<{ dataDir: string; cleanup: () => Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'repogate-cli-'));
   return { dataDir, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh data directory for the suite it is called in: the options it returns are filled in by a
+ * `before` hook, which then runs `setup`; an `after` hook removes the directory.
+ */
+export function suiteDataDir(setup?: () => Promise<void>): CliOptions {
+  const options = { dataDir: '' };
+  let cleanup = (): Promise<void> => Promise.resolve();
+  before(async () => {
+    const dir = await createDataDir();
+    options.dataDir = dir.dataDir;
+    cleanup = dir.cleanup;
+    await setup?.();
+  });
+  after(() => cleanup());
+  return options;
 }
 
 /** Every file under `dir` (recursively), as bytes. */

@@ -1,30 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { openRegistryDatabase } from '../../src/registry/database.js';
 import { createRegistry } from '../../src/registry/registry.js';
-import {
-  accountDetailShape,
-  cliShapes,
-  createDataDir,
-  expectFailure,
-  runCli,
-  runJson,
-  runOk,
-  type CliOptions,
-} from '../helpers/cli.js';
+import { accountDetailShape, cliShapes, expectFailure, runCli, runJson, runOk, suiteDataDir } from '../helpers/cli.js';
 
 void describe('repogate accounts', { concurrency: true }, () => {
-  let options: CliOptions;
-  let cleanup: () => Promise<void>;
-
-  before(async () => {
-    const dir = await createDataDir();
-    options = { dataDir: dir.dataDir };
-    cleanup = dir.cleanup;
+  const options = suiteDataDir(async () => {
     // Creates and migrates the registry once, before the tests below use it concurrently.
     await runOk(['accounts', 'list'], options);
   });
-  after(() => cleanup());
 
   void test('create, then list and show it (human and --json)', async () => {
     const created = await runOk(['accounts', 'create', 'MAG100001', '--name', 'Acme Ltd', '--email', 'ops@acme.test'], options);

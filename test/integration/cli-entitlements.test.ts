@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { accountDetailShape, cliShapes, createDataDir, expectFailure, runJson, runOk, type CliOptions } from '../helpers/cli.js';
+import { describe, test } from 'node:test';
+import { accountDetailShape, cliShapes, expectFailure, runJson, runOk, suiteDataDir } from '../helpers/cli.js';
 
 void describe('repogate entitlements, grant and revoke', { concurrency: true }, () => {
-  let options: CliOptions;
-  let cleanup: () => Promise<void>;
-
-  before(async () => {
-    const dir = await createDataDir();
-    options = { dataDir: dir.dataDir };
-    cleanup = dir.cleanup;
+  const options = suiteDataDir(async () => {
     await runOk(['entitlements', 'define', 'magento-ce', '--rule', 'magento/*', '--rule', '!magento/module-b2b*'], options);
     await Promise.all([
       runOk(['entitlements', 'define', 'everything', '--rule', '*/*'], options),
@@ -17,7 +11,6 @@ void describe('repogate entitlements, grant and revoke', { concurrency: true }, 
       runOk(['accounts', 'create', 'MAG400002', '--name', 'Revoke Test'], options),
     ]);
   });
-  after(() => cleanup());
 
   void test('define and list (human and --json); define again replaces the rules', async () => {
     const created = cliShapes.entitlement.parse(

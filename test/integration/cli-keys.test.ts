@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { cliShapes, createDataDir, expectFailure, runCli, runJson, runOk, type CliOptions } from '../helpers/cli.js';
+import { describe, test } from 'node:test';
+import { cliShapes, expectFailure, runCli, runJson, runOk, suiteDataDir } from '../helpers/cli.js';
 
 const account = 'MAG200001';
 const unknownKey = '0123456789abcdef0123456789abcdef';
 
 void describe('repogate keys', { concurrency: true }, () => {
-  let options: CliOptions;
-  let cleanup: () => Promise<void>;
-
-  before(async () => {
-    const dir = await createDataDir();
-    options = { dataDir: dir.dataDir };
-    cleanup = dir.cleanup;
+  const options = suiteDataDir(async () => {
     await runOk(['accounts', 'create', account, '--name', 'Keys Test'], options);
   });
-  after(() => cleanup());
 
   const createKey = async (name: string, ...extra: string[]) =>
     cliShapes.issuedKey.parse(await runJson(['keys', 'create', '--account', account, '--name', name, ...extra], options));

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { accountDetailShape, cliShapes, createDataDir, expectFailure, runJson, runOk, type CliOptions } from '../helpers/cli.js';
+import { describe, test } from 'node:test';
+import { accountDetailShape, cliShapes, expectFailure, runJson, runOk, suiteDataDir } from '../helpers/cli.js';
 
 void describe('repogate tokens', { concurrency: true }, () => {
-  let options: CliOptions;
-  let cleanup: () => Promise<void>;
-
-  before(async () => {
-    const dir = await createDataDir();
-    options = { dataDir: dir.dataDir };
-    cleanup = dir.cleanup;
+  const options = suiteDataDir(async () => {
     await runOk(['accounts', 'create', 'MAG300001', '--name', 'Tokens Test'], options);
   });
-  after(() => cleanup());
 
   void test('generate prints the token once and the MAGEID:TOKEN form; again gives a different token', async () => {
     const first = cliShapes.token.parse(await runJson(['tokens', 'generate', '--account', 'MAG300001'], options));

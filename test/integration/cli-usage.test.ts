@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { cliShapes, createDataDir, expectFailure, runCli, type CliOptions } from '../helpers/cli.js';
+import { describe, test } from 'node:test';
+import { cliShapes, expectFailure, runCli, suiteDataDir } from '../helpers/cli.js';
 
 const commands = [
   [],
@@ -32,15 +32,7 @@ const commands = [
 ];
 
 void describe('repogate usage and configuration errors', { concurrency: true }, () => {
-  let options: CliOptions;
-  let cleanup: () => Promise<void>;
-
-  before(async () => {
-    const dir = await createDataDir();
-    options = { dataDir: dir.dataDir };
-    cleanup = dir.cleanup;
-  });
-  after(() => cleanup());
+  const options = suiteDataDir();
 
   void test('--help works on every command (exit 0, usage on stdout)', async () => {
     const results = await Promise.all(commands.map((command) => runCli([...command, '--help'], options)));
