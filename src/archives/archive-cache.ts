@@ -181,6 +181,7 @@ export class ArchiveCache {
   ): Promise<void> {
     const { path, packageName } = request;
     let kept = false;
+    let failed = false;
     try {
       await fill.run(body);
       const result = await fill.done;
@@ -203,12 +204,17 @@ export class ArchiveCache {
       }
       kept = await this.#store.commit(fill.file, result.sha1, result.size);
     } catch (error) {
+      // A failed download is not to be followed: the next request starts a new one.
+      this.#flights.delete(path);
+      failed = true;
       this.#logger.warn({ path, err: error instanceof Error ? error.message : String(error) }, 'archive download failed; not pinned or cached');
     } finally {
       if (!kept) await unlink(fill.file).catch(() => undefined);
-      // Let clients that are about to follow this download attach their readers first.
-      await new Promise((resolve) => setImmediate(resolve));
-      this.#flights.delete(path);
+      if (!failed) {
+        // Let clients that are about to follow this download attach their readers first.
+        await new Promise((resolve) => setImmediate(resolve));
+        this.#flights.delete(path);
+      }
       await fill.release();
     }
   }

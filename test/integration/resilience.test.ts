@@ -109,6 +109,53 @@ describe('circuit breaker and stale answers', () => {
     }
   });
 
+  test('archives: a hanging upstream is a 504 within the deadline, a cut body is never stored, revoked organisation keys are a 502', async () => {
+    const a = await setup({ REPOGATE_UPSTREAM_TIMEOUT_SECONDS: '1' });
+    try {
+      const archive = async (name: string): Promise<{ url: string; shasum: string }> => {
+        const meta = (await (await fetch(`${a.repogate.url}/p2/${name}.json`, { headers: { authorization: a.key.authorization } })).json()) as {
+          packages: Record<string, Array<{ dist?: { url: string; shasum: string } }>>;
+        };
+        return meta.packages[name]![0]!.dist!;
+      };
+      const fetchArchive = (url: string): Promise<Response> => fetch(url, { headers: { authorization: a.key.authorization } });
+      const sha1 = async (response: Response): Promise<string> => {
+        const { createHash } = await import('node:crypto');
+        return createHash('sha1').update(Buffer.from(await response.arrayBuffer())).digest('hex');
+      };
+      const isArchive = (p: string): boolean => p.startsWith('/archives/');
+
+      const cron = await archive('magento/module-cron');
+      await a.upstream.setFailure('hang', isArchive);
+      const started = Date.now();
+      const hung = await fetchArchive(cron.url);
+      assert.equal(hung.status, 504);
+      assert.equal(((await hung.json()) as { code: string }).code, 'UPSTREAM_TIMEOUT');
+      assert.ok(Date.now() - started < 3000);
+
+      const smtp = await archive('mageplaza/module-smtp');
+      await a.upstream.setFailure('reset', isArchive);
+      // Cut before or after the headers, depending on how far the body got: never a whole-looking answer.
+      await assert.rejects(async () => {
+        const cut = await fetchArchive(smtp.url);
+        await cut.arrayBuffer();
+      });
+      await a.upstream.setFailure('none');
+      const whole = await fetchArchive(smtp.url);
+      assert.equal(whole.status, 200);
+      assert.equal(await sha1(whole), smtp.shasum);
+
+      const catalog = await archive('magento/module-catalog');
+      await a.upstream.setFailure('auth-401', isArchive);
+      const refused = await fetchArchive(catalog.url);
+      assert.equal(refused.status, 502);
+      assert.equal(((await refused.json()) as { code: string }).code, 'UPSTREAM_AUTH');
+      assert.equal(refused.headers.get('www-authenticate'), null);
+    } finally {
+      await a.close();
+    }
+  });
+
   test('slow bandwidth: an archive still arrives whole', async () => {
     const meta = (await (await get('/p2/mageplaza/module-smtp.json')).json()) as { packages: Record<string, Array<{ dist?: { url: string; shasum: string } }>> };
     const dist = meta.packages['mageplaza/module-smtp']![0]!.dist!;
