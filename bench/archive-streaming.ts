@@ -138,13 +138,13 @@ export interface StreamingFigures {
   readonly idleRss: number;
 }
 
-export async function benchArchiveStreaming(options: { sizeMiB: number; nodeArgs?: readonly string[] }): Promise<StreamingFigures> {
+export async function benchArchiveStreaming(options: { sizeMiB: number; startArgs?: readonly string[] }): Promise<StreamingFigures> {
   const upstream = await startStreamingUpstream(options.sizeMiB);
   const { dataDir, authorizations } = await seedRegistry(1, 1);
   const work = await mkdtemp(join(tmpdir(), 'repogate-bench-stream-'));
   try {
     const repogate = await startRepogateProcess({
-      nodeArgs: options.nodeArgs ?? [],
+      ...(options.startArgs ? { startArgs: options.startArgs } : {}),
       dataDir,
       upstreamUrl: upstream.url,
       upstreamUsername: username,

@@ -1,9 +1,10 @@
 /**
- * Child processes for the benchmarks: repogate itself (`node dist/src/main.js`, as `npm start` runs
- * it), the bare node:http reference, and helpers to read a process's memory from /proc.
+ * Child processes for the benchmarks: repogate itself (`node <options> dist/src/main.js`, as
+ * `npm start` runs it), the bare node:http reference, and helpers to read a process's memory from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,14 @@ import { freePort } from '../test/helpers/redis.js';
 
 /** The repository root, from dist/bench/processes.js. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The node options `npm start` gives the server (package.json's `start` script: `node <options> dist/src/main.js`). */
+export const startNodeArgs: readonly string[] = (() => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/src/main.js') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return words.slice(1, -1);
+})();
 
 /** A child process serving HTTP on 127.0.0.1. */
 export interface ServerProcess {
@@ -66,6 +75,8 @@ export interface RepogateProcessOptions {
   readonly upstreamUsername: string;
   readonly upstreamPassword: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Node options instead of those of `npm start` (startNodeArgs). */
+  readonly startArgs?: readonly string[];
   /** Extra node options, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
   /** Where the access log goes (default: discarded, as if written to a file nobody reads now). */
@@ -96,7 +107,7 @@ export async function startRepogateProcess(options: RepogateProcessOptions): Pro
   };
   const { openSync, closeSync } = await import('node:fs');
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
-  const [file, args] = command(options.wrap, [...(options.nodeArgs ?? []), join(repoRoot, 'dist/src/main.js')]);
+  const [file, args] = command(options.wrap, [...(options.startArgs ?? startNodeArgs), ...(options.nodeArgs ?? []), join(repoRoot, 'dist/src/main.js')]);
   const child = spawn(file, args, {
     cwd: options.dataDir,
     env,
