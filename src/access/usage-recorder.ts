@@ -7,12 +7,37 @@ import type { ActivityEvent } from '../registry/usage.js';
  * from Composer's notify-batch — gathered in memory and written in batches, so that the request
  * path never waits for a database write.
  */
+interface LastUse {
+  atMs: number;
+  address: string;
+}
+
+interface ActivityCount {
+  readonly event: ActivityEvent;
+  count: number;
+}
+
+/** See `UsageRecorder.recurring`. */
+export interface RecurringUse {
+  readonly event: Omit<ActivityEvent, 'at'>;
+  readonly id: string;
+  window: number;
+  lastUse: LastUse | undefined;
+  count: ActivityCount | undefined;
+}
+
+function activityId(event: Omit<ActivityEvent, 'at'>): string {
+  return `${event.action}\u0000${event.publicKey}\u0000${event.package}\u0000${event.address}`;
+}
+
 export class UsageRecorder {
   readonly #registry: Registry;
   readonly #logger: Logger;
-  #lastUsed = new Map<string, { atMs: number; address: string }>();
+  #lastUsed = new Map<string, LastUse>();
   /** Activity within the current window, one entry per (action, key, package, address), with a count. */
-  #activity = new Map<string, { event: ActivityEvent; count: number }>();
+  #activity = new Map<string, ActivityCount>();
+  /** Bumped whenever the maps above are handed to a write: `RecurringUse` handles then look up again. */
+  #window = 0;
   /** `${day}\u0000${accountId}\u0000${publicKey}\u0000${package}` → count */
   #downloads = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -26,13 +51,36 @@ export class UsageRecorder {
   }
 
   record(publicKey: string, address: string): void {
-    const seen = this.#lastUsed.get(publicKey);
-    if (seen === undefined) {
-      this.#lastUsed.set(publicKey, { atMs: Date.now(), address });
-    } else {
-      seen.atMs = Date.now();
-      seen.address = address;
+    this.#lastUseOf(publicKey, address).atMs = Date.now();
+  }
+
+  #lastUseOf(publicKey: string, address: string): LastUse {
+    let seen = this.#lastUsed.get(publicKey);
+    if (seen === undefined) this.#lastUsed.set(publicKey, (seen = { atMs: 0, address }));
+    else seen.address = address;
+    return seen;
+  }
+
+  /**
+   * A handle for a use that recurs (the same key fetching the same thing from the same address, as a
+   * CI fleet does all day): `use(handle)` then counts it as `record` + `activity` would, without
+   * building the activity's id or looking it up again within a window.
+   */
+  recurring(event: Omit<ActivityEvent, 'at'>): RecurringUse {
+    return { event, id: activityId(event), window: -1, lastUse: undefined, count: undefined };
+  }
+
+  /** One more use of `handle`: the key's last use now, and one more of its activity. */
+  use(handle: RecurringUse): void {
+    if (handle.window !== this.#window) {
+      handle.window = this.#window;
+      handle.lastUse = this.#lastUseOf(handle.event.publicKey, handle.event.address);
+      handle.count = this.#countOf(handle.id, handle.event);
     }
+    // The key's last use is shared by its handles (other packages, other addresses).
+    handle.lastUse!.address = handle.event.address;
+    handle.lastUse!.atMs = Date.now();
+    handle.count!.count += 1;
   }
 
   /**
@@ -41,11 +89,17 @@ export class UsageRecorder {
    * key and package every couple of seconds, not one per request.
    */
   activity(event: Omit<ActivityEvent, 'at'>): void {
-    const id = `${event.action}\u0000${event.publicKey}\u0000${event.package}\u0000${event.address}`;
-    const seen = this.#activity.get(id);
-    if (seen) seen.count += 1;
-    else this.#activity.set(id, { event: { ...event, at: new Date().toISOString() }, count: 1 });
-    if (this.#activity.size >= 5000) void this.flush();
+    this.#countOf(activityId(event), event).count += 1;
+  }
+
+  /** The entry counting an activity in this window (new ones start at 0). */
+  #countOf(id: string, event: Omit<ActivityEvent, 'at'>): ActivityCount {
+    let seen = this.#activity.get(id);
+    if (seen === undefined) {
+      this.#activity.set(id, (seen = { event: { ...event, at: new Date().toISOString() }, count: 0 }));
+      if (this.#activity.size >= 5000) void this.flush();
+    }
+    return seen;
   }
 
   /** Composer's download notifications (notify-batch) for one key. */
@@ -69,6 +123,7 @@ export class UsageRecorder {
       count === 1 ? event : { ...event, detail: { ...event.detail, count } },
     );
     const downloads = this.#downloads;
+    this.#window += 1;
     this.#lastUsed = new Map();
     this.#activity = new Map();
     this.#downloads = new Map();

@@ -11,11 +11,13 @@ function isLineStream(value: unknown): value is LineStream {
 }
 
 /**
- * Lines are written together, at most this long after the first of them was queued or once this
- * many are queued: each write to the destination costs about as much as serialising a few lines.
+ * Lines are written together, once this many are queued or at most `flushDelayMs` after the first
+ * of them: each write to the destination costs about as much as serialising a few dozen lines. Not
+ * many more: under load, a line kept longer outlives two of V8's young collections and is copied
+ * into the old generation, which then needs full collections.
  */
+const maxBatch = 64;
 const flushDelayMs = 20;
-const maxBatch = 1024;
 
 /**
  * Access log lines for the hot path, the same JSON lines the logger writes (`{"level":30,"time":…,
@@ -32,7 +34,8 @@ export class AccessLogLines {
   readonly #bindings: string;
   #pending: string[] = [];
   #timeMs = 0;
-  #time = '0';
+  /** `{"level":30,"time":<ms>,<bindings>,"requestId":"` for the millisecond `#timeMs`. */
+  #start = '';
   /** JSON text of strings seen in lines: paths, packages, key names, addresses. */
   readonly #encoded = new Map<string, string>();
   #scheduled = false;
@@ -61,13 +64,31 @@ export class AccessLogLines {
       this.#logger.info({ ...line }, 'request');
       return;
     }
-    // Milliseconds, as pino writes them; the text is made once per millisecond.
+    this.#queue(line.requestId, this.middleOf(line.method, line.path, line.status), line.ms, tail ?? this.tailOf(line));
+  }
+
+  /** Whether `writeParts` may be used: lines are written, and straight to the logger's destination. */
+  get direct(): boolean {
+    return this.#stream !== undefined && this.#logger.isLevelEnabled('info');
+  }
+
+  /**
+   * Queues the line of a request whose other fields are known in advance (only when `direct`):
+   * `middle` is `middleOf(method, path, status)` and `tail` is `tailOf(…)`, both kept by the caller.
+   */
+  writeParts(requestId: string, middle: string, ms: number, tail: string): void {
+    this.#queue(requestId, middle, ms, tail);
+  }
+
+  #queue(requestId: string, middle: string, ms: number, tail: string): void {
+    // Milliseconds, as pino writes them; the start of the line is made once per millisecond.
     const now = Date.now();
     if (now !== this.#timeMs) {
       this.#timeMs = now;
-      this.#time = String(now);
+      this.#start = `${this.#prefix}${now}${this.#bindings},"requestId":"`;
     }
-    this.#pending.push(`${this.#prefix}${this.#time}${this.#bindings}${this.#head(line)}${tail ?? this.tailOf(line)},"msg":"request"}\n`);
+    // The request id matches requestIdPattern: no character JSON escapes.
+    this.#pending.push(`${this.#start}${requestId}${middle}${tenths(ms)}${tail}`);
     if (this.#pending.length >= maxBatch) {
       this.flush();
     } else if (!this.#scheduled) {
@@ -85,15 +106,14 @@ export class AccessLogLines {
     this.#stream.write(text);
   }
 
-  /** The fields from the request id to the duration. */
-  #head(l: AccessLine): string {
-    // The request id matches requestIdPattern (no character JSON escapes); the other strings recur
-    // from request to request and are encoded once.
-    const method = l.method === undefined ? '' : `,"method":${this.#json(l.method)}`;
-    return `,"requestId":"${l.requestId}"${method},"path":${this.#json(l.path)},"status":${l.status},"ms":${tenths(l.ms)}`;
+  /** The text between the request id and the duration's value: `",` method, path, status, `"ms":`. */
+  middleOf(method: string | undefined, path: string, status: number): string {
+    // The strings recur from request to request and are encoded once.
+    const m = method === undefined ? '' : `,"method":${this.#json(method)}`;
+    return `"${m},"path":${this.#json(path)},"status":${status},"ms":`;
   }
 
-  /** The fields after the duration: who asked, for what, how it was answered. */
+  /** The fields after the duration (who asked, for what, how it was answered) and the line's end. */
   tailOf(l: AccessLine): string {
     let out = '';
     if (l.address !== undefined) out += `,"address":${this.#json(l.address)}`;
@@ -104,7 +124,7 @@ export class AccessLogLines {
     if (l.upstreamMs !== undefined) out += `,"upstreamMs":${l.upstreamMs}`;
     if (l.error !== undefined) out += `,"error":${this.#json(l.error)}`;
     if (l.aborted !== undefined) out += ',"aborted":true';
-    return out;
+    return `${out},"msg":"request"}\n`;
   }
 
   #json(value: string): string {

@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { TLSSocket } from 'node:tls';
 import type { Denial } from '../access/access-control.js';
 import type { Principal } from '../access/principal.js';
+import type { RecurringUse, UsageRecorder } from '../access/usage-recorder.js';
 import { errorCodes, isRepogateError, type ErrorCode } from '../errors.js';
 import { isValidPackageName } from '../registry/rules.js';
 import type { CacheOutcome } from '../cache/document-cache.js';
@@ -47,6 +48,7 @@ export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, 
   const log = new AnsweredRequests(new AccessLogLines(deps.logger), deps.metrics && new RouteCounter(deps.metrics, 'composer', 'p2'));
   const memoryHits = deps.metrics?.cacheLookups.child({ tier: 'memory', outcome: 'hit' });
   const hot = new HotRenderings(options.metadataTtlMs);
+  const tickets = new Tickets(deps.usage);
   const targets = new Map<string, Target | null>();
   const bases = new Map<string, string | undefined>();
 
@@ -96,10 +98,11 @@ export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, 
       if (principal && found) {
         const started = performance.now();
         const requestId = requestIdFor(req);
-        const facts = noFacts();
         memoryHits?.inc();
-        answer(deps, req, res, ['X-Request-Id', requestId], facts, principal, target, address, found);
-        log.add(req, res, url, requestId, started, facts);
+        const ticket = tickets.of(principal, url, address, target);
+        deps.usage.use(ticket.use);
+        sendWarm(req, res, requestId, found);
+        log.warm(req, res, url, requestId, started, principal, target, ticket);
         return;
       }
     }
@@ -128,6 +131,14 @@ interface HotRendering {
   readonly staleConfirmedAt: number | undefined;
 }
 
+/** A rendering in `HotRenderings`: fresh, and the header lists of its answers, made on first use. */
+interface WarmRendering extends HotRendering {
+  /** The headers of a `200` without gzip (`X-Request-Id`'s value first, filled in per request). */
+  plainHeaders: string[] | undefined;
+  /** The same with gzip. */
+  gzipHeaders: string[] | undefined;
+}
+
 /** Renderings of fresh metadata are reused for at most this long before the caches are asked again. */
 const hotReuseMs = 1000;
 
@@ -140,13 +151,13 @@ const hotReuseMs = 1000;
 class HotRenderings {
   readonly #ttlMs: number;
   /** Public base → metadata path → rendering. */
-  readonly #entries = new Map<string, Map<string, { hit: HotRendering; until: number; pinRevision: number }>>();
+  readonly #entries = new Map<string, Map<string, { hit: WarmRendering; until: number; pinRevision: number }>>();
 
   constructor(ttlMs: number) {
     this.#ttlMs = ttlMs;
   }
 
-  get(base: string, path: string, pinRevision: number): HotRendering | undefined {
+  get(base: string, path: string, pinRevision: number): WarmRendering | undefined {
     const entries = this.#entries.get(base);
     const entry = entries?.get(path);
     if (entries === undefined || entry === undefined) return undefined;
@@ -167,7 +178,49 @@ class HotRenderings {
       entries = new Map();
       this.#entries.set(base, entries);
     }
-    entries.set(path, { hit: { ...value, outcome: 'hit', upstreamMs: 0 }, until, pinRevision });
+    const hit: WarmRendering = { rendered: value.rendered, outcome: 'hit', upstreamMs: 0, staleConfirmedAt: undefined, plainHeaders: undefined, gzipHeaders: undefined };
+    entries.set(path, { hit, until, pinRevision });
+  }
+}
+
+/** What the warm lane keeps about a key's requests for one metadata path from one address. */
+interface Ticket {
+  readonly address: string;
+  /** The key's use and the audit event, counted without building the event each time. */
+  readonly use: RecurringUse;
+  /** The access-log line's end (`tailOf`), made on first use. */
+  tail: string | undefined;
+  /** The line's part from the method to `"ms":` (`middleOf`), for `GET` answered `200` and `304`. */
+  middle200: string | undefined;
+  middle304: string | undefined;
+}
+
+/** Tickets by key (the principal object, replaced whenever the registry changes) and path. */
+class Tickets {
+  readonly #usage: UsageRecorder;
+  readonly #byKey = new WeakMap<Principal, Map<string, Ticket>>();
+
+  constructor(usage: UsageRecorder) {
+    this.#usage = usage;
+  }
+
+  of(principal: Principal, path: string, address: string, target: Target): Ticket {
+    let byPath = this.#byKey.get(principal);
+    if (byPath === undefined) this.#byKey.set(principal, (byPath = new Map()));
+    let ticket = byPath.get(path);
+    if (ticket === undefined || ticket.address !== address) {
+      if (byPath.size >= 10_000) byPath.clear();
+      const use = this.#usage.recurring({
+        publicKey: principal.publicKey,
+        accountId: principal.accountId,
+        action: 'metadata.fetched',
+        package: target.dev ? `${target.name}~dev` : target.name,
+        address,
+      });
+      ticket = { address, use, tail: undefined, middle200: undefined, middle304: undefined };
+      byPath.set(path, ticket);
+    }
+    return ticket;
   }
 }
 
@@ -190,8 +243,6 @@ interface Answered {
 class AnsweredRequests {
   readonly #lines: AccessLogLines;
   readonly #counter: RouteCounter | undefined;
-  /** The end of the access-log line (`tailOf`) of a key's last memory hit per package, with its address. */
-  #tails = new WeakMap<Principal, Map<string, { address: string | undefined; text: string }>>();
 
   constructor(lines: AccessLogLines, counter: RouteCounter | undefined) {
     this.#lines = lines;
@@ -205,6 +256,36 @@ class AnsweredRequests {
     else res.once('close', () => this.#write(answered, performance.now() - started));
   }
 
+  /**
+   * A warm answer (`sendWarm`): the line's parts kept on the ticket. A response not yet finished,
+   * or a logger that can't be written to directly, takes the general way.
+   */
+  warm(req: IncomingMessage, res: ServerResponse, path: string, requestId: string, started: number, principal: Principal, target: Target, ticket: Ticket): void {
+    const facts = (): Facts => ({ key: principal, package: target.name, cache: 'hit', upstreamMs: 0, error: undefined });
+    if (!res.writableFinished) {
+      this.add(req, res, path, requestId, started, facts());
+      return;
+    }
+    const ms = performance.now() - started;
+    const status = res.statusCode;
+    this.#counter?.count(status, ms, undefined);
+    if (!this.#lines.direct) {
+      if (this.#lines.enabled) this.#lines.write(accessLogFields(requestId, req, res, path, ms, facts(), undefined));
+      return;
+    }
+    let tail = ticket.tail;
+    if (tail === undefined) {
+      const line = accessLogFields(requestId, req, res, path, ms, facts(), undefined);
+      tail = this.#lines.tailOf(line);
+      if (line.address === ticket.address) ticket.tail = tail;
+    }
+    let middle: string;
+    if (req.method !== 'GET' || (status !== 200 && status !== 304)) middle = this.#lines.middleOf(req.method, path, status);
+    else if (status === 200) middle = ticket.middle200 ??= this.#lines.middleOf('GET', path, 200);
+    else middle = ticket.middle304 ??= this.#lines.middleOf('GET', path, 304);
+    this.#lines.writeParts(requestId, middle, ms, tail);
+  }
+
   /** Writes the access-log lines still queued (on shutdown, once the listener has closed). */
   flush(): void {
     this.#lines.flush();
@@ -214,22 +295,7 @@ class AnsweredRequests {
     const { facts } = a;
     this.#counter?.count(a.res.statusCode, ms, facts.error);
     if (!this.#lines.enabled) return;
-    const line = accessLogFields(a.requestId, a.req, a.res, a.path, ms, facts, facts.error);
-    const principal = facts.key;
-    if (principal === undefined || facts.cache !== 'hit' || facts.upstreamMs !== 0 || facts.error !== undefined || line.aborted) {
-      this.#lines.write(line);
-      return;
-    }
-    // A memory hit of a key for a package it fetched before, from the same address: the same tail.
-    let byPath = this.#tails.get(principal);
-    if (byPath === undefined) this.#tails.set(principal, (byPath = new Map()));
-    let tail = byPath.get(a.path);
-    if (tail === undefined || tail.address !== line.address) {
-      if (byPath.size >= 10_000) byPath.clear();
-      tail = { address: line.address, text: this.#lines.tailOf(line) };
-      byPath.set(a.path, tail);
-    }
-    this.#lines.write(line, tail.text);
+    this.#lines.write(accessLogFields(a.requestId, a.req, a.res, a.path, ms, facts, facts.error));
   }
 }
 
@@ -256,7 +322,7 @@ async function serve(lane: Lane, deps: ComposerDeps, req: IncomingMessage, res: 
     if (!decision.ok) return sendDenial(res, headers, facts, decision);
     const principal = decision.principal;
     facts.key = principal;
-    let found = lane.hot.get(base, path, deps.archives.pinRevision(name));
+    let found: HotRendering | undefined = lane.hot.get(base, path, deps.archives.pinRevision(name));
     if (found) {
       lane.memoryHits?.inc();
     } else {
@@ -305,24 +371,54 @@ function answer(
   sendRendered(req, res, headers, found.rendered, found.staleConfirmedAt);
 }
 
+/**
+ * A warm rendering sent: unless the request is conditional, with the rendering's header list made
+ * once (the headers `sendRendered` would send, in its order).
+ */
+function sendWarm(req: IncomingMessage, res: ServerResponse, requestId: string, warm: WarmRendering): void {
+  const { rendered } = warm;
+  if (req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) {
+    sendRendered(req, res, ['X-Request-Id', requestId], rendered, undefined);
+    return;
+  }
+  const gzip = gzipOf(req, rendered);
+  const headers = gzip ? (warm.gzipHeaders ??= ['X-Request-Id', '', ...validatorHeaders(rendered), ...contentHeaders(gzip, true)]) : (warm.plainHeaders ??= ['X-Request-Id', '', ...validatorHeaders(rendered), ...contentHeaders(rendered.body, false)]);
+  // writeHead reads the list at once and keeps nothing of it: the slot is this request's until then.
+  headers[1] = requestId;
+  res.writeHead(200, headers);
+  res.end(req.method === 'HEAD' ? undefined : (gzip ?? rendered.body));
+}
+
+/** The gzipped body, when the client takes gzip and the rendering has one. */
+function gzipOf(req: IncomingMessage, rendered: Rendered): Buffer | null {
+  return rendered.gzip !== null && /\bgzip\b/i.test(req.headers['accept-encoding'] ?? '') ? rendered.gzip : null;
+}
+
+/** Headers of every metadata answer, `200` or `304`. */
+function validatorHeaders(rendered: Rendered): string[] {
+  return ['Last-Modified', rendered.lastModified, 'ETag', rendered.etag, 'Cache-Control', 'private, no-cache', 'Vary', 'Authorization, Accept-Encoding'];
+}
+
+/** Headers of a `200`'s body. */
+function contentHeaders(body: Buffer, gzip: boolean): string[] {
+  return gzip ? ['Content-Type', 'application/json', 'Content-Encoding', 'gzip', 'Content-Length', String(body.length)] : ['Content-Type', 'application/json', 'Content-Length', String(body.length)];
+}
+
 function sendRendered(req: IncomingMessage, res: ServerResponse, headers: string[], rendered: Rendered, staleConfirmedAt: number | undefined): void {
   if (staleConfirmedAt !== undefined) {
     // RFC 9111 §5.2 (Age) and the RFC 7234 Warning 110: served from cache because the upstream failed.
     headers.push('Age', String(Math.max(0, Math.floor((Date.now() - staleConfirmedAt) / 1000))), 'Warning', '110 repogate "Response is Stale"');
   }
-  headers.push('Last-Modified', rendered.lastModified, 'ETag', rendered.etag, 'Cache-Control', 'private, no-cache', 'Vary', 'Authorization, Accept-Encoding');
+  headers.push(...validatorHeaders(rendered));
   if (notModified(req, rendered)) {
     res.writeHead(304, headers);
     res.end();
     return;
   }
-  headers.push('Content-Type', 'application/json');
-  const gzip = rendered.gzip !== null && /\bgzip\b/i.test(req.headers['accept-encoding'] ?? '') ? rendered.gzip : null;
-  const body = gzip ?? rendered.body;
-  if (gzip) headers.push('Content-Encoding', 'gzip');
-  headers.push('Content-Length', String(body.length));
+  const gzip = gzipOf(req, rendered);
+  headers.push(...contentHeaders(gzip ?? rendered.body, gzip !== null));
   res.writeHead(200, headers);
-  res.end(req.method === 'HEAD' ? undefined : body);
+  res.end(req.method === 'HEAD' ? undefined : (gzip ?? rendered.body));
 }
 
 function sendDenial(res: ServerResponse, headers: string[], facts: Facts, denial: Denial): void {

@@ -18,7 +18,7 @@ export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
   if (typeof incoming === 'string' && requestIdPattern.test(incoming)) return incoming;
   idCount += 1;
-  return `${idPrefix}-${idCount.toString(36)}`;
+  return `${idPrefix}-${idCount}`;
 }
 
 /** What the access log says about a request, filled in by the handlers. */

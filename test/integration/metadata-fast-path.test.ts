@@ -69,6 +69,33 @@ void describe('the /p2/ fast path answers exactly as the express route', () => {
     assert.equal(gz.status, 200);
   });
 
+  void test('concurrent warm answers each carry their own request id, plain and gzip alike', async () => {
+    // large enough to be sent gzipped to clients that take it
+    const path = `${repogate.url}/p2/magento/magento2-base.json`;
+    const plain = Buffer.from(await (await fetch(path, { headers: { authorization: key.authorization, 'accept-encoding': 'identity' } })).arrayBuffer());
+    assert.ok(plain.length >= 1024);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const requestId = `concurrent-${i}`;
+        const gzip = i % 2 === 0;
+        const response = await fetch(path, { headers: { authorization: key.authorization, 'x-request-id': requestId, 'accept-encoding': gzip ? 'gzip' : 'identity' } });
+        const body = Buffer.from(await response.arrayBuffer());
+        return { requestId, gzip, status: response.status, echoed: response.headers.get('x-request-id'), encoding: response.headers.get('content-encoding'), body };
+      }),
+    );
+    for (const a of answers) {
+      assert.equal(a.status, 200);
+      assert.equal(a.echoed, a.requestId);
+      // fetch decodes gzip itself: both read as the same JSON
+      assert.equal(a.encoding, a.gzip ? 'gzip' : null);
+      assert.deepEqual(a.body, plain);
+    }
+    for (const a of answers) await waitForLog(a.requestId);
+    const logged = repogate.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l['requestId']).startsWith('concurrent-'));
+    assert.equal(new Set(logged.map((l) => l['requestId'])).size, 40);
+    assert.ok(logged.every((l) => l['status'] === 200 && l['cache'] === 'hit' && l['publicKey'] === key.publicKey));
+  });
+
   void test('refusals: no credentials, a wrong key, a package outside the grants, an unknown package, a bad name', async () => {
     await both('/p2/magento/module-catalog.json', {});
     await both('/p2/magento/module-catalog.json', { headers: { authorization: basic(key.publicKey, '0'.repeat(32)) } });
