@@ -3,7 +3,10 @@
  * straight to the (mock) upstream; through nginx with `proxy_cache`, cold and warm (the reference for
  * warm installs); through a cold repogate, a warm one (metadata and archives cached), and the warm one
  * with the upstream down. Every run uses a fresh project directory and an empty Composer cache, as a
- * CI job does.
+ * CI job does. In each round both proxies run side by side: a cold install through each, then pairs
+ * of warm installs, one through each, back to back and in alternating order — most of a warm install
+ * is Composer's own work (unzipping), so only installs close in time compare fairly on a shared
+ * machine.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,46 +56,50 @@ export async function benchComposerInstall(options: InstallBenchOptions): Promis
   const upstream: MockUpstream = await startMockUpstream({ layout: options.layout, latencyMs: options.latencyMs, bytesPerSecond: options.bytesPerSecond });
   const figures: InstallFigures = { direct: [], cold: [], warm: [], warmUpstreamDown: [], nginxCold: [], nginxWarm: [], upstreamRequestsWarm: 0 };
   let upstreamRequestsWarm = 0;
-  const viaNginx = async (round: number): Promise<void> => {
-    const nginx = await startNginxCache(upstream);
-    try {
-      // Composer gets no credentials for nginx: nginx adds the upstream's itself.
-      figures.nginxCold.push(await timedInstall(work, `nginx-cold-${round}`, nginx.url, undefined));
-      figures.nginxWarm.push(await timedInstall(work, `nginx-warm-${round}`, nginx.url, undefined));
-    } finally {
-      await nginx.close();
-    }
-  };
-  const viaRepogate = async (round: number): Promise<void> => {
-    const repogate: TestRepogate = await startTestRepogate({
-      upstream,
-      env: { REPOGATE_LOG_LEVEL: 'warn' },
-    });
+  const warmPairs = 2;
+  const round = async (r: number): Promise<void> => {
+    const repogate: TestRepogate = await startTestRepogate({ upstream, env: { REPOGATE_LOG_LEVEL: 'warn' } });
+    const nginx = options.nginx ? await startNginxCache(upstream) : undefined;
     try {
       await defineStandardEntitlements(repogate.registry);
       const key = await createTestKey(repogate.registry, { grants: ['everything'] });
       const auth = { username: key.publicKey, password: key.privateKey };
-      figures.cold.push(await timedInstall(work, `cold-${round}`, repogate.url, auth));
-      upstream.resetRequests();
-      figures.warm.push(await timedInstall(work, `warm-${round}`, repogate.url, auth));
-      upstreamRequestsWarm = upstream.count();
+      // Alternate which goes first in every pair, so that neither always gets the cooler machine.
+      const both = async (repogateFirst: boolean, viaRepogate: () => Promise<void>, viaNginx: () => Promise<void>): Promise<void> => {
+        for (const step of repogateFirst ? [viaRepogate, viaNginx] : [viaNginx, viaRepogate]) await step();
+      };
+      await both(
+        r % 2 === 0,
+        async () => void figures.cold.push(await timedInstall(work, `cold-${r}`, repogate.url, auth)),
+        async () => void (nginx && figures.nginxCold.push(await timedInstall(work, `nginx-cold-${r}`, nginx.url, undefined))),
+      );
+      // Warm: both caches filled; pairs of installs, one through each, back to back.
+      for (let pair = 0; pair < warmPairs; pair++) {
+        await both(
+          (r + pair) % 2 === 1,
+          async () => {
+            upstream.resetRequests();
+            figures.warm.push(await timedInstall(work, `warm-${r}-${pair}`, repogate.url, auth));
+            upstreamRequestsWarm = upstream.count();
+          },
+          async () => void (nginx && figures.nginxWarm.push(await timedInstall(work, `nginx-warm-${r}-${pair}`, nginx.url, undefined))),
+        );
+      }
       await upstream.setFailure('down');
       try {
-        figures.warmUpstreamDown.push(await timedInstall(work, `offline-${round}`, repogate.url, auth));
+        figures.warmUpstreamDown.push(await timedInstall(work, `offline-${r}`, repogate.url, auth));
       } finally {
         await upstream.setFailure('none');
       }
     } finally {
+      await nginx?.close();
       await repogate.stop();
     }
   };
   try {
-    for (let round = 0; round < options.rounds; round++) {
-      figures.direct.push(await timedInstall(work, `direct-${round}`, upstream.url, { username: upstream.username, password: upstream.password }));
-      // Alternate which proxy goes first, so that neither always gets the cooler machine.
-      if (options.nginx && round % 2 === 1) await viaNginx(round);
-      await viaRepogate(round);
-      if (options.nginx && round % 2 === 0) await viaNginx(round);
+    for (let r = 0; r < options.rounds; r++) {
+      figures.direct.push(await timedInstall(work, `direct-${r}`, upstream.url, { username: upstream.username, password: upstream.password }));
+      await round(r);
     }
   } finally {
     await upstream.close();

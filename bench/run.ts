@@ -162,7 +162,7 @@ async function install(): Promise<void> {
       add({
         benchmark: `composer install (~200 packages, ${layout} upstream), warm repogate`,
         figure: seconds(warm),
-        reference: `nginx proxy_cache warm ${seconds(nginxWarm)} (cold ${seconds(median(figures.nginxCold))})`,
+        reference: `nginx proxy_cache warm ${seconds(nginxWarm)} (cold ${seconds(median(figures.nginxCold))}); medians of ${figures.warm.length} back-to-back pairs`,
         target: '≤ 1.00 × reference',
         result: `${(warm / nginxWarm).toFixed(2)} × — ${verdict(warm <= nginxWarm)}`,
         met: warm <= nginxWarm,
