@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runComposer, writeComposerProject } from '../test/helpers/composer.js';
 import { startMockUpstream, type MockUpstream, type UpstreamLayout } from '../test/helpers/mock-upstream/index.js';
-import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestRepogate } from '../test/helpers/repogate.js';
+import { seedRegistry } from './metadata-throughput.js';
 import { startNginxCache } from './nginx.js';
+import { startRepogateProcess } from './processes.js';
 
 export interface InstallBenchOptions {
   readonly layout: UpstreamLayout;
@@ -58,12 +59,13 @@ export async function benchComposerInstall(options: InstallBenchOptions): Promis
   let upstreamRequestsWarm = 0;
   const warmPairs = 2;
   const round = async (r: number): Promise<void> => {
-    const repogate: TestRepogate = await startTestRepogate({ upstream, env: { REPOGATE_LOG_LEVEL: 'warn' } });
+    // repogate as `npm start` runs it (its own process, access log on), as nginx runs in its own.
+    const { dataDir, authorizations } = await seedRegistry(1, 1);
+    const [username = '', password = ''] = Buffer.from(authorizations[0]!.slice('Basic '.length), 'base64').toString().split(':');
+    const auth = { username, password };
+    const repogate = await startRepogateProcess({ dataDir, upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
     const nginx = options.nginx ? await startNginxCache(upstream) : undefined;
     try {
-      await defineStandardEntitlements(repogate.registry);
-      const key = await createTestKey(repogate.registry, { grants: ['everything'] });
-      const auth = { username: key.publicKey, password: key.privateKey };
       // Alternate which goes first in every pair, so that neither always gets the cooler machine.
       const both = async (repogateFirst: boolean, viaRepogate: () => Promise<void>, viaNginx: () => Promise<void>): Promise<void> => {
         for (const step of repogateFirst ? [viaRepogate, viaNginx] : [viaNginx, viaRepogate]) await step();
@@ -94,6 +96,7 @@ export async function benchComposerInstall(options: InstallBenchOptions): Promis
     } finally {
       await nginx?.close();
       await repogate.stop();
+      await rm(dataDir, { recursive: true, force: true });
     }
   };
   try {
