@@ -224,6 +224,11 @@ class Tickets {
   }
 }
 
+/** What the access log says about a warm answer. */
+function warmFacts(principal: Principal, target: Target): Facts {
+  return { key: principal, package: target.name, cache: 'hit', upstreamMs: 0, error: undefined };
+}
+
 /** A request answered, to be written down: the access log line and the request metrics. */
 interface Answered {
   readonly req: IncomingMessage;
@@ -261,21 +266,20 @@ class AnsweredRequests {
    * or a logger that can't be written to directly, takes the general way.
    */
   warm(req: IncomingMessage, res: ServerResponse, path: string, requestId: string, started: number, principal: Principal, target: Target, ticket: Ticket): void {
-    const facts = (): Facts => ({ key: principal, package: target.name, cache: 'hit', upstreamMs: 0, error: undefined });
     if (!res.writableFinished) {
-      this.add(req, res, path, requestId, started, facts());
+      this.add(req, res, path, requestId, started, warmFacts(principal, target));
       return;
     }
     const ms = performance.now() - started;
     const status = res.statusCode;
     this.#counter?.count(status, ms, undefined);
     if (!this.#lines.direct) {
-      if (this.#lines.enabled) this.#lines.write(accessLogFields(requestId, req, res, path, ms, facts(), undefined));
+      if (this.#lines.enabled) this.#lines.write(accessLogFields(requestId, req, res, path, ms, warmFacts(principal, target), undefined));
       return;
     }
     let tail = ticket.tail;
     if (tail === undefined) {
-      const line = accessLogFields(requestId, req, res, path, ms, facts(), undefined);
+      const line = accessLogFields(requestId, req, res, path, ms, warmFacts(principal, target), undefined);
       tail = this.#lines.tailOf(line);
       if (line.address === ticket.address) ticket.tail = tail;
     }
