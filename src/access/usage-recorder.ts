@@ -72,15 +72,16 @@ export class UsageRecorder {
 
   /** One more use of `handle`: the key's last use now, and one more of its activity. */
   use(handle: RecurringUse): void {
-    if (handle.window !== this.#window) {
+    let { lastUse, count } = handle;
+    if (handle.window !== this.#window || lastUse === undefined || count === undefined) {
       handle.window = this.#window;
-      handle.lastUse = this.#lastUseOf(handle.event.publicKey, handle.event.address);
-      handle.count = this.#countOf(handle.id, handle.event);
+      lastUse = handle.lastUse = this.#lastUseOf(handle.event.publicKey, handle.event.address);
+      count = handle.count = this.#countOf(handle.id, handle.event);
     }
     // The key's last use is shared by its handles (other packages, other addresses).
-    handle.lastUse!.address = handle.event.address;
-    handle.lastUse!.atMs = Date.now();
-    handle.count!.count += 1;
+    lastUse.address = handle.event.address;
+    lastUse.atMs = Date.now();
+    count.count += 1;
   }
 
   /**

@@ -106,7 +106,7 @@ export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, 
         return;
       }
     }
-    void serve({ log, hot, memoryHits }, deps, req, res, url, target, base);
+    void serve({ log, hot, tickets, memoryHits }, deps, req, res, url, target, base);
   };
   return { listener, flush: () => log.flush() };
 }
@@ -306,6 +306,7 @@ class AnsweredRequests {
 interface Lane {
   readonly log: AnsweredRequests;
   readonly hot: HotRenderings;
+  readonly tickets: Tickets;
   /** `repogate_cache_lookups_total{tier="memory",outcome="hit"}` */
   readonly memoryHits: CounterSeries | undefined;
 }
@@ -338,7 +339,10 @@ async function serve(lane: Lane, deps: ComposerDeps, req: IncomingMessage, res: 
       found = { rendered, outcome: source.outcome, upstreamMs: source.upstreamMs, staleConfirmedAt: source.outcome === 'stale' ? source.confirmedAt : undefined };
       lane.hot.set(base, path, found, source, deps.archives.pinRevision(name));
     }
-    answer(deps, req, res, headers, facts, principal, target, address, found);
+    facts.cache = found.outcome;
+    facts.upstreamMs = found.upstreamMs;
+    deps.usage.use(lane.tickets.of(principal, path, address, target).use);
+    sendRendered(req, res, headers, found.rendered, found.staleConfirmedAt);
   } catch (error) {
     if (isRepogateError(error)) return sendError(res, headers, facts, error.code, error.message);
     deps.logger.error({ err: error }, 'unexpected error');
@@ -346,33 +350,6 @@ async function serve(lane: Lane, deps: ComposerDeps, req: IncomingMessage, res: 
   } finally {
     lane.log.add(req, res, path, requestId, started, facts);
   }
-}
-
-/** The metadata of an allowed request: the key's use recorded, the rendering sent. */
-function answer(
-  deps: ComposerDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  headers: string[],
-  facts: Facts,
-  principal: Principal,
-  target: Target,
-  address: string,
-  found: HotRendering,
-): void {
-  facts.key = principal;
-  facts.package = target.name;
-  facts.cache = found.outcome;
-  facts.upstreamMs = found.upstreamMs;
-  deps.usage.record(principal.publicKey, address);
-  deps.usage.activity({
-    publicKey: principal.publicKey,
-    accountId: principal.accountId,
-    action: 'metadata.fetched',
-    package: target.dev ? `${target.name}~dev` : target.name,
-    address,
-  });
-  sendRendered(req, res, headers, found.rendered, found.staleConfirmedAt);
 }
 
 /**
@@ -386,11 +363,16 @@ function sendWarm(req: IncomingMessage, res: ServerResponse, requestId: string, 
     return;
   }
   const gzip = gzipOf(req, rendered);
-  const headers = gzip ? (warm.gzipHeaders ??= ['X-Request-Id', '', ...validatorHeaders(rendered), ...contentHeaders(gzip, true)]) : (warm.plainHeaders ??= ['X-Request-Id', '', ...validatorHeaders(rendered), ...contentHeaders(rendered.body, false)]);
+  const headers = gzip ? (warm.gzipHeaders ??= okHeaders(rendered, gzip, true)) : (warm.plainHeaders ??= okHeaders(rendered, rendered.body, false));
   // writeHead reads the list at once and keeps nothing of it: the slot is this request's until then.
   headers[1] = requestId;
   res.writeHead(200, headers);
   res.end(req.method === 'HEAD' ? undefined : (gzip ?? rendered.body));
+}
+
+/** The headers of a `200` with `body`, an empty `X-Request-Id` first. */
+function okHeaders(rendered: Rendered, body: Buffer, gzip: boolean): string[] {
+  return ['X-Request-Id', '', ...validatorHeaders(rendered), ...contentHeaders(body, gzip)];
 }
 
 /** The gzipped body, when the client takes gzip and the rendering has one. */
