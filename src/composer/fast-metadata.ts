@@ -8,6 +8,7 @@ import { isValidPackageName } from '../registry/rules.js';
 import type { CacheOutcome } from '../cache/document-cache.js';
 import type { PackageSource } from '../upstream/upstream-repository.js';
 import { challengeCodes, notModified } from '../http/responses.js';
+import { ReusedHead } from '../http/reused-head.js';
 import { accessLogFields, requestIdFor, RouteCounter } from '../http/request-context.js';
 import type { CounterSeries } from '../metrics/bound-metrics.js';
 import { AccessLogLines } from './access-log-lines.js';
@@ -131,12 +132,20 @@ interface HotRendering {
   readonly staleConfirmedAt: number | undefined;
 }
 
-/** A rendering in `HotRenderings`: fresh, and the header lists of its answers, made on first use. */
+/** A rendering in `HotRenderings`: fresh, and the heads of its answers, made on first use. */
 interface WarmRendering extends HotRendering {
-  /** The headers of a `200` without gzip (`X-Request-Id`'s value first, filled in per request). */
-  plainHeaders: string[] | undefined;
-  /** The same with gzip. */
-  gzipHeaders: string[] | undefined;
+  /** The `200` without gzip. */
+  plain: WarmAnswer | undefined;
+  /** The `200` with gzip. */
+  gzip: WarmAnswer | undefined;
+}
+
+/** How a warm `200` of one rendering is answered. */
+interface WarmAnswer {
+  /** Its headers, for `writeHead` (`X-Request-Id`'s value second, filled in per request). */
+  readonly headers: string[];
+  /** The head node:http wrote for them, reused on persistent connections (null: not reusable). */
+  head: ReusedHead | null | undefined;
 }
 
 /** Renderings of fresh metadata are reused for at most this long before the caches are asked again. */
@@ -178,7 +187,7 @@ class HotRenderings {
       entries = new Map();
       this.#entries.set(base, entries);
     }
-    const hit: WarmRendering = { rendered: value.rendered, outcome: 'hit', upstreamMs: 0, staleConfirmedAt: undefined, plainHeaders: undefined, gzipHeaders: undefined };
+    const hit: WarmRendering = { rendered: value.rendered, outcome: 'hit', upstreamMs: 0, staleConfirmedAt: undefined, plain: undefined, gzip: undefined };
     entries.set(path, { hit, until, pinRevision });
   }
 }
@@ -189,10 +198,10 @@ interface Ticket {
   /** The key's use and the audit event, counted without building the event each time. */
   readonly use: RecurringUse;
   /** The access-log line's end (`tailOf`), made on first use. */
-  tail: string | undefined;
+  tail: Buffer | undefined;
   /** The line's part from the method to `"ms":` (`middleOf`), for `GET` answered `200` and `304`. */
-  middle200: string | undefined;
-  middle304: string | undefined;
+  middle200: Buffer | undefined;
+  middle304: Buffer | undefined;
 }
 
 /** Tickets by key (the principal object, replaced whenever the registry changes) and path. */
@@ -283,7 +292,7 @@ class AnsweredRequests {
       tail = this.#lines.tailOf(line);
       if (line.address === ticket.address) ticket.tail = tail;
     }
-    let middle: string;
+    let middle: Buffer;
     if (req.method !== 'GET' || (status !== 200 && status !== 304)) middle = this.#lines.middleOf(req.method, path, status);
     else if (status === 200) middle = ticket.middle200 ??= this.#lines.middleOf('GET', path, 200);
     else middle = ticket.middle304 ??= this.#lines.middleOf('GET', path, 304);
@@ -353,8 +362,9 @@ async function serve(lane: Lane, deps: ComposerDeps, req: IncomingMessage, res: 
 }
 
 /**
- * A warm rendering sent: unless the request is conditional, with the rendering's header list made
- * once (the headers `sendRendered` would send, in its order).
+ * A warm rendering sent: unless the request is conditional, with the head node:http wrote for the
+ * first such answer (the headers `sendRendered` would send, in its order), or when that can't be
+ * reused, with the rendering's header list made once.
  */
 function sendWarm(req: IncomingMessage, res: ServerResponse, requestId: string, warm: WarmRendering): void {
   const { rendered } = warm;
@@ -363,16 +373,20 @@ function sendWarm(req: IncomingMessage, res: ServerResponse, requestId: string, 
     return;
   }
   const gzip = gzipOf(req, rendered);
-  const headers = gzip ? (warm.gzipHeaders ??= okHeaders(rendered, gzip, true)) : (warm.plainHeaders ??= okHeaders(rendered, rendered.body, false));
-  // writeHead reads the list at once and keeps nothing of it: the slot is this request's until then.
-  headers[1] = requestId;
-  res.writeHead(200, headers);
-  res.end(req.method === 'HEAD' ? undefined : (gzip ?? rendered.body));
+  const answer = gzip ? (warm.gzip ??= okAnswer(rendered, gzip, true)) : (warm.plain ??= okAnswer(rendered, rendered.body, false));
+  const body = req.method === 'HEAD' ? undefined : (gzip ?? rendered.body);
+  if (answer.head?.applyTo(req, res, requestId) !== true) {
+    // writeHead reads the list at once and keeps nothing of it: the slot is this request's until then.
+    answer.headers[1] = requestId;
+    res.writeHead(200, answer.headers);
+    if (answer.head === undefined) answer.head = ReusedHead.capture(req, res, requestId);
+  }
+  res.end(body);
 }
 
-/** The headers of a `200` with `body`, an empty `X-Request-Id` first. */
-function okHeaders(rendered: Rendered, body: Buffer, gzip: boolean): string[] {
-  return ['X-Request-Id', '', ...validatorHeaders(rendered), ...contentHeaders(body, gzip)];
+/** A `200` with `body`: its headers, an empty `X-Request-Id` first. */
+function okAnswer(rendered: Rendered, body: Buffer, gzip: boolean): WarmAnswer {
+  return { headers: ['X-Request-Id', '', ...validatorHeaders(rendered), ...contentHeaders(body, gzip)], head: undefined };
 }
 
 /** The gzipped body, when the client takes gzip and the rendering has one. */

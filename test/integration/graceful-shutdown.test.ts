@@ -54,6 +54,17 @@ test('SIGTERM: repogate stops accepting, finishes the download in flight, record
       packages: Record<string, Array<{ dist?: { url: string; shasum: string } }>>;
     };
     const dist = meta.packages['magento/magento2-base']![0]!.dist!;
+    // Warm metadata requests: their access-log lines go to stdout in batches, as bytes, between pino's own lines.
+    const ids = Array.from({ length: 150 }, (_, i) => `warm-${i}`);
+    for (let i = 0; i < ids.length; i += 15) {
+      await Promise.all(
+        ids.slice(i, i + 15).map(async (id) => {
+          const response = await fetch(`${url}/p2/magento/magento2-base.json`, { headers: { authorization, 'x-request-id': id } });
+          assert.equal(response.status, 200);
+          await response.arrayBuffer();
+        }),
+      );
+    }
     upstream.setBandwidth(600_000);
     const download = fetch(dist.url, { headers: { authorization } }).then(async (r) => ({ status: r.status, bytes: Buffer.from(await r.arrayBuffer()) }));
     await delay(400);
@@ -65,6 +76,22 @@ test('SIGTERM: repogate stops accepting, finishes the download in flight, record
     assert.equal(status, 200);
     assert.equal(createHash('sha1').update(bytes).digest('hex'), dist.shasum, 'the download in flight completed whole');
     assert.equal(await exited, 0, log);
+
+    // stdout holds JSON lines only, the access-log line of each warm request exactly once.
+    const lines = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines.length, log.split('\n').filter((l) => l.trim().length > 0).length, 'every line of the log is JSON');
+    for (const id of ids) {
+      const logged = lines.filter((l) => l['requestId'] === id);
+      assert.equal(logged.length, 1, `one access-log line for ${id}`);
+      assert.deepEqual(
+        { level: logged[0]!['level'], msg: logged[0]!['msg'], status: logged[0]!['status'], path: logged[0]!['path'], publicKey: logged[0]!['publicKey'], service: logged[0]!['service'] },
+        { level: 30, msg: 'request', status: 200, path: '/p2/magento/magento2-base.json', publicKey: key.publicKey, service: 'repogate' },
+      );
+      assert.equal(typeof logged[0]!['ms'], 'number');
+      assert.equal(typeof logged[0]!['time'], 'number');
+    }
+    const listening = lines.findIndex((l) => l['msg'] === 'repogate listening');
+    assert.ok(listening >= 0 && listening < lines.findIndex((l) => l['msg'] === 'request'), 'pino\'s own lines and the batches keep their order');
 
     const shown = await runCli(['keys', 'show', key.publicKey, '--json'], { dataDir: data.dataDir, env });
     const detail = JSON.parse(shown.stdout) as { lastUsedAt: string | null; lastUsedAddress: string | null };

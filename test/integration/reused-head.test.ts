@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
+import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+
+/** One HTTP/1.x response as it came off the wire. */
+interface RawResponse {
+  readonly head: string;
+  readonly body: Buffer;
+}
+
+/** A client on one TCP connection that sends raw requests and reads raw responses, in order. */
+class RawConnection {
+  readonly #socket: Socket;
+  #buffer = Buffer.alloc(0);
+  #ended = false;
+  #waiting: (() => void) | undefined;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.#buffer = Buffer.concat([this.#buffer, chunk]);
+      this.#waiting?.();
+    });
+    socket.on('end', () => {
+      this.#ended = true;
+      this.#waiting?.();
+    });
+  }
+
+  static async open(url: string): Promise<RawConnection> {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return new RawConnection(socket);
+  }
+
+  send(text: string): void {
+    this.#socket.write(text);
+  }
+
+  /** The next response (its head up to the blank line, and Content-Length bytes of body unless `head`). */
+  async response(options: { head?: boolean } = {}): Promise<RawResponse> {
+    for (;;) {
+      const end = this.#buffer.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        const head = this.#buffer.subarray(0, end + 4).toString('latin1');
+        const length = options.head ? 0 : Number(/\r\ncontent-length: (\d+)\r\n/i.exec(head)?.[1] ?? 0);
+        if (this.#buffer.length >= end + 4 + length) {
+          const body = this.#buffer.subarray(end + 4, end + 4 + length);
+          this.#buffer = this.#buffer.subarray(end + 4 + length);
+          return { head, body };
+        }
+      }
+      assert.ok(!this.#ended, 'the connection ended before a whole response came');
+      await this.#wait();
+    }
+  }
+
+  /** Resolves once the server has closed the connection. */
+  async ended(): Promise<void> {
+    while (!this.#ended) await this.#wait();
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  async #wait(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer within 5 s')), 5000);
+      this.#waiting = () => {
+        clearTimeout(timer);
+        this.#waiting = undefined;
+        resolve();
+      };
+    });
+  }
+}
+
+/** RFC 9110's preferred date format, the one node writes: `Thu, 26 Nov 2026 15:09:44 GMT`. */
+const imfFixdate = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/** A head with its request id and date replaced by placeholders. */
+function normalised(head: string, requestId: string): string {
+  assert.ok(head.includes(`\r\nX-Request-Id: ${requestId}\r\n`), `X-Request-Id ${requestId} in\n${head}`);
+  const date = /\r\nDate: ([^\r]+)\r\n/.exec(head)?.[1];
+  assert.ok(date !== undefined && imfFixdate.test(date) && Math.abs(Date.parse(date) - Date.now()) < 5000, `a current Date in\n${head}`);
+  return head.replace(`X-Request-Id: ${requestId}\r\n`, 'X-Request-Id: <id>\r\n').replace(`Date: ${date}\r\n`, 'Date: <date>\r\n');
+}
+
+/**
+ * Warm `/p2/` answers on a persistent connection reuse the head node:http wrote for the first one
+ * (src/http/reused-head.ts). On the wire they must be what `writeHead` writes — the express route
+ * serves as the reference — with each request's own id and the current date, and connections that
+ * are not persistent must still be closed.
+ */
+void describe('warm metadata answers on the wire', () => {
+  let upstream: MockUpstream;
+  let repogate: TestRepogate;
+  let key: TestKey;
+  const path = '/p2/magento/module-catalog.json';
+
+  before(async () => {
+    upstream = await startMockUpstream({ layout: 'composer2' });
+    repogate = await startTestRepogate({ upstream });
+    await defineStandardEntitlements(repogate.registry);
+    key = await createTestKey(repogate.registry, { grants: ['open-source'] });
+  });
+  after(async () => {
+    await repogate.stop();
+    await upstream.close();
+  });
+
+  const request = (target: string, requestId: string, extra = '', method = 'GET', version = '1.1'): string =>
+    `${method} ${target} HTTP/${version}\r\nHost: ${new URL(repogate.url).host}\r\nAuthorization: ${key.authorization}\r\nX-Request-Id: ${requestId}\r\n${extra}\r\n`;
+
+  void test('on a persistent connection: the bytes of the express route, each with its own request id and the date', async () => {
+    const connection = await RawConnection.open(repogate.url);
+    try {
+      for (const encoding of ['', 'Accept-Encoding: gzip\r\n']) {
+        const answers: { head: string; body: Buffer }[] = [];
+        for (let i = 0; i < 5; i++) {
+          const requestId = `wire-${encoding ? 'gzip' : 'plain'}-${i}`;
+          connection.send(request(path, requestId, encoding));
+          const { head, body } = await connection.response();
+          assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+          assert.match(head, /\r\nConnection: keep-alive\r\nKeep-Alive: timeout=65\r\n/);
+          answers.push({ head: normalised(head, requestId), body });
+        }
+        connection.send(request(`${path}?via=express`, 'wire-express', encoding));
+        const express = await connection.response();
+        const reference = { head: normalised(express.head, 'wire-express'), body: express.body };
+        // The first answers may come from the caches and writeHead; the later ones reuse its head.
+        for (const answer of answers.slice(1)) assert.deepEqual(answer, reference);
+      }
+      // HEAD: the same head, no body; the connection stays usable.
+      connection.send(request(path, 'wire-head', '', 'HEAD'));
+      const head = await connection.response({ head: true });
+      connection.send(request(path, 'wire-after-head'));
+      const after = await connection.response();
+      assert.equal(normalised(head.head, 'wire-head'), normalised(after.head, 'wire-after-head'));
+      assert.equal(head.body.length, 0);
+      assert.ok(after.body.length > 0);
+    } finally {
+      connection.close();
+    }
+  });
+
+  void test('pipelined requests are answered in order, each with its own id', async () => {
+    const connection = await RawConnection.open(repogate.url);
+    try {
+      const ids = Array.from({ length: 8 }, (_, i) => `pipelined-${i}`);
+      connection.send(ids.map((id) => request(path, id)).join(''));
+      for (const id of ids) {
+        const { head, body } = await connection.response();
+        assert.match(head, new RegExp(`\\r\\nX-Request-Id: ${id}\\r\\n`));
+        assert.ok(body.length > 0);
+      }
+    } finally {
+      connection.close();
+    }
+  });
+
+  void test('Connection: close and HTTP/1.0 get Connection: close, and the connection is closed', async () => {
+    for (const [extra, version] of [
+      ['Connection: close\r\n', '1.1'],
+      ['', '1.0'],
+    ] as const) {
+      // Warm answers were sent on persistent connections before: their head is the reusable one.
+      const connection = await RawConnection.open(repogate.url);
+      try {
+        connection.send(request(path, `closing-${version}`, extra, 'GET', version));
+        const { head, body } = await connection.response();
+        assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+        assert.match(head, /\r\nConnection: close\r\n/);
+        assert.doesNotMatch(head, /keep-alive/i);
+        assert.ok(body.length > 0);
+        await connection.ended();
+      } finally {
+        connection.close();
+      }
+    }
+    // HTTP/1.0 asking to be kept alive is: node answers it as it does HTTP/1.1.
+    const connection = await RawConnection.open(repogate.url);
+    try {
+      connection.send(request(path, 'kept-1.0', 'Connection: keep-alive\r\n', 'GET', '1.0'));
+      const first = await connection.response();
+      assert.match(first.head, /\r\nConnection: keep-alive\r\n/);
+      connection.send(request(path, 'kept-1.0-again', 'Connection: keep-alive\r\n', 'GET', '1.0'));
+      const second = await connection.response();
+      assert.match(second.head, /\r\nX-Request-Id: kept-1\.0-again\r\n/);
+    } finally {
+      connection.close();
+    }
+  });
+});
