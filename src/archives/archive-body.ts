@@ -28,16 +28,17 @@ function giveBack(chunk: Buffer): void {
 /**
  * Copies a positional source to `dest` in 64 KiB chunks, each reused once the socket has taken it
  * (the write callback), so that memory stays flat however large the archive: no chunk is left for
- * the garbage collector, whose lag is what would make a 1 GiB transfer grow the process.
+ * the garbage collector, whose lag is what would make a 1 GiB transfer grow the process. With the
+ * source's `size` known, the copy ends there rather than with a read that finds the end.
  */
-export async function copyPositional(read: PositionalRead, dest: Writable): Promise<void> {
+export async function copyPositional(read: PositionalRead, dest: Writable, size = Number.POSITIVE_INFINITY): Promise<void> {
   let position = 0;
-  for (;;) {
+  while (position < size) {
     if (dest.destroyed || dest.writableEnded) throw new Error('the client went away');
     const chunk = takeChunk();
     let n: number;
     try {
-      n = await read(chunk, position);
+      n = await read(size - position < chunk.length ? chunk.subarray(0, size - position) : chunk, position);
     } catch (error) {
       giveBack(chunk);
       throw error;
@@ -71,8 +72,8 @@ function drained(dest: Writable): Promise<void> {
   });
 }
 
-/** A stored archive, read from its open file handle (closed when done). */
-export function fileBody(handle: FileHandle): ArchiveBody {
+/** A stored archive, read from its open file handle (closed when done); `size` is the file's. */
+export function fileBody(handle: FileHandle, size?: number): ArchiveBody {
   let closed = false;
   const close = (): void => {
     if (closed) return;
@@ -82,11 +83,22 @@ export function fileBody(handle: FileHandle): ArchiveBody {
   return {
     async copyTo(dest) {
       try {
-        await copyPositional(async (buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead, dest);
+        await copyPositional(async (buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead, dest, size);
       } finally {
         close();
       }
     },
     discard: close,
+  };
+}
+
+/** A stored archive already read (a small one: ArchiveStore.openArchive). */
+export function bytesBody(bytes: Buffer): ArchiveBody {
+  return {
+    async copyTo(dest) {
+      if (dest.destroyed || dest.writableEnded) throw new Error('the client went away');
+      if (!dest.write(bytes)) await drained(dest);
+    },
+    discard: () => undefined,
   };
 }

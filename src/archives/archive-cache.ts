@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { UpstreamClient, UpstreamStream } from '../upstream/upstream-client.js';
-import { fileBody, type ArchiveBody } from './archive-body.js';
+import { bytesBody, fileBody, type ArchiveBody } from './archive-body.js';
 import { ArchiveFill } from './archive-fill.js';
 import type { ArchiveStore, ArchiveStoreStats } from './archive-store.js';
 import type { ArchivePin, PinStore } from './pin-store.js';
@@ -139,7 +139,8 @@ export class ArchiveCache {
       if (pin) {
         const stored = await this.#store.openArchive(pin.sha1, pin.size);
         if (stored) {
-          return { outcome: 'hit', headers: pinnedHeaders(request.path, pin), body: fileBody(stored.handle) };
+          const body = 'bytes' in stored ? bytesBody(stored.bytes) : fileBody(stored.handle, stored.size);
+          return { outcome: 'hit', headers: pinnedHeaders(request.path, pin), body };
         }
       }
       let outcome: ArchiveOutcome = 'join';

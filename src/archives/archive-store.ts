@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -31,6 +32,14 @@ const sha1Pattern = /^[0-9a-f]{40}$/;
 /** Temporary files older than this are leftovers of a crash (a download in progress is far younger). */
 const staleTempMs = 6 * 3600_000;
 const touchEveryMs = 60_000;
+/**
+ * Stored archives up to this size are read whole when served (most module archives are far smaller);
+ * larger ones are streamed from their file in chunks.
+ */
+const wholeReadBytes = 256 * 1024;
+
+/** A stored archive opened for serving: its bytes, or a handle to stream them from. */
+export type OpenedArchive = { readonly size: number; readonly bytes: Buffer } | { readonly size: number; readonly handle: FileHandle };
 
 /**
  * The archive disk cache: content-addressed files (`<root>/objects/<aa>/<sha1>`) bounded by
@@ -102,10 +111,16 @@ export class ArchiveStore {
 
   /**
    * Opens a stored archive for reading and marks it used; undefined when it isn't stored (or its
-   * size isn't `expectedSize`). The caller closes the handle.
+   * size isn't `expectedSize`). An archive of at most `wholeReadBytes` (known from `expectedSize`)
+   * comes as its bytes, read at once; a larger one as an open handle, which the caller closes.
    */
-  async openArchive(sha1: string, expectedSize?: number): Promise<{ handle: FileHandle; size: number } | undefined> {
+  async openArchive(sha1: string, expectedSize?: number): Promise<OpenedArchive | undefined> {
     if (!this.enabled || !sha1Pattern.test(sha1)) return undefined;
+    if (expectedSize !== undefined && expectedSize <= wholeReadBytes) {
+      const bytes = this.#readWhole(sha1, expectedSize);
+      if (bytes) this.#used(sha1, bytes.length);
+      return bytes && { size: bytes.length, bytes };
+    }
     let handle: FileHandle;
     try {
       handle = await open(this.fileOf(sha1), 'r');
@@ -118,6 +133,42 @@ export class ArchiveStore {
       await handle.close();
       return undefined;
     }
+    this.#used(sha1, size);
+    return { handle, size };
+  }
+
+  /**
+   * The bytes of a small stored archive, read synchronously as nginx reads its cached files (a few
+   * system calls on a file the page cache holds, against four thread-pool round trips); undefined
+   * when it isn't there or its size isn't `size`.
+   */
+  #readWhole(sha1: string, size: number): Buffer | undefined {
+    let fd: number;
+    try {
+      fd = openSync(this.fileOf(sha1), 'r');
+    } catch {
+      this.#remove(sha1);
+      return undefined;
+    }
+    try {
+      if (fstatSync(fd).size !== size) return undefined;
+      const bytes = Buffer.allocUnsafe(size);
+      let read = 0;
+      while (read < size) {
+        const n = readSync(fd, bytes, read, size - read, read);
+        if (n === 0) return undefined;
+        read += n;
+      }
+      return bytes;
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Marks a stored archive used (its recency, and the mtime that keeps it across restarts). */
+  #used(sha1: string, size: number): void {
     const entry = this.#entries.get(sha1);
     if (entry) {
       this.#entries.delete(sha1);
@@ -132,7 +183,6 @@ export class ArchiveStore {
       this.#add(sha1, size, Date.now());
       void this.#evict();
     }
-    return { handle, size };
   }
 
   /** A new temporary file, open for reading and writing. */

@@ -83,6 +83,23 @@ void describe('archive disk cache', () => {
     assert.deepEqual(outcomes, ['join', 'join', 'join', 'join', 'join', 'join', 'join', 'miss']);
   });
 
+  void test('a large archive (over 256 KiB: streamed from its file, not read whole) comes from disk with the same bytes', async () => {
+    // Downloaded by the test before.
+    const dist = await distOf(repogate, key, 'magento/magento2-base', '2.4.7');
+    await waitFor(async () => (await storedFiles(repogate)).includes(dist.shasum));
+    const before = accessLines(repogate, dist.path).length;
+    const again = await Promise.all([get(dist.url, key), get(dist.url, key)]);
+    for (const a of again) {
+      assert.equal(a.status, 200);
+      assert.ok(a.body.length > 1024 * 1024, `a large archive (${a.body.length} bytes)`);
+      assert.equal(sha1(a.body), dist.shasum);
+      assert.equal(a.headers.get('content-length'), String(a.body.length));
+    }
+    assert.equal(upstream.count((r) => r.path === dist.path), 1, 'the upstream was asked once');
+    await waitFor(() => Promise.resolve(accessLines(repogate, dist.path).length >= before + 2));
+    assert.deepEqual(accessLines(repogate, dist.path).slice(before).map((l) => l.cache), ['hit', 'hit']);
+  });
+
   void test('every hit checks the key: no credentials 401, a package outside the grants 403', async () => {
     const dist = await distOf(repogate, key, 'magento/framework', '103.0.7');
     assert.equal((await get(dist.url, key)).status, 200);
