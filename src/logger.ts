@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -9,7 +9,7 @@ export type { Logger };
  * asynchronous destination cost a warm request far more in thread-pool round trips than the writes
  * themselves (0.60 × the bare server's throughput against 0.72 ×, bench/README.md).
  */
-export function createLogger(options: { level: string; destination?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
   return pino(
     {
       level: options.level,

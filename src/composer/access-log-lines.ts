@@ -65,7 +65,8 @@ export class AccessLogLines {
   #lines = 0;
   /** JSON text of strings seen in lines: paths, packages, key names, addresses. */
   readonly #encoded = new Map<string, string>();
-  #scheduled = false;
+  /** Writes a batch at most `flushDelayMs` after its first line: one timer, re-armed per batch. */
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -126,15 +127,14 @@ export class AccessLogLines {
     this.#length = at + tail.length;
     if (++this.#lines >= maxBatch) {
       this.flush();
-    } else if (!this.#scheduled) {
-      this.#scheduled = true;
-      setTimeout(() => this.flush(), flushDelayMs);
+    } else if (this.#lines === 1) {
+      if (this.#timer) this.#timer.refresh();
+      else this.#timer = setTimeout(() => this.flush(), flushDelayMs);
     }
   }
 
   /** Writes what is pending. */
   flush(): void {
-    this.#scheduled = false;
     if (this.#length === 0 || !this.#sink) return;
     const lines = this.#batch.subarray(0, this.#length);
     if (this.#batch.length > batchBytes) this.#batch = Buffer.allocUnsafe(batchBytes);
