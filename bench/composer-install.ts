@@ -57,7 +57,7 @@ export async function benchComposerInstall(options: InstallBenchOptions): Promis
   const upstream: MockUpstream = await startMockUpstream({ layout: options.layout, latencyMs: options.latencyMs, bytesPerSecond: options.bytesPerSecond });
   const figures: InstallFigures = { direct: [], cold: [], warm: [], warmUpstreamDown: [], nginxCold: [], nginxWarm: [], upstreamRequestsWarm: 0 };
   let upstreamRequestsWarm = 0;
-  const warmPairs = 2;
+  const warmPairs = 3;
   const round = async (r: number): Promise<void> => {
     // repogate as `npm start` runs it (its own process, access log on), as nginx runs in its own.
     const { dataDir, authorizations } = await seedRegistry(1, 1);

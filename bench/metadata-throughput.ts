@@ -13,7 +13,7 @@ import { createRegistry, type Registry } from '../src/registry/registry.js';
 import { hashSecret } from '../src/registry/secrets.js';
 import { startMockUpstream, type MockUpstream } from '../test/helpers/mock-upstream/index.js';
 import { createTestKey, defineStandardEntitlements } from '../test/helpers/repogate.js';
-import { startBareServer, startRepogateProcess, type ServerProcess } from './processes.js';
+import { startBareServer, startNodeArgs, startRepogateProcess, type ServerProcess } from './processes.js';
 import { toServerCore } from './cores.js';
 import { runWrk, type LoadResult } from './wrk.js';
 
@@ -98,55 +98,60 @@ export async function sample(url: string, authorization: string): Promise<{ head
   return { headers, body: Buffer.from(await response.arrayBuffer()) };
 }
 
-async function alternate(
-  a: { url: string; authorizations: readonly string[] },
-  b: { url: string; authorizations: readonly string[] },
-  settings: LoadSettings,
-  workDir: string,
-): Promise<PairFigures> {
-  const run = (target: { url: string; authorizations: readonly string[] }, seconds: number): Promise<LoadResult> =>
-    runWrk({ url: target.url, authorizations: target.authorizations, connections: settings.connections, seconds, workDir });
-  // Warm up both (JIT, caches, connection pools).
-  await run(a, 2);
-  await run(b, 2);
-  const figures: PairFigures = { subject: [], reference: [], errors: 0 };
-  let errors = 0;
-  for (let round = 0; round < settings.rounds; round++) {
-    // Alternate which goes first, so that neither always gets the cooler machine.
-    const order = round % 2 === 0 ? ([a, b] as const) : ([b, a] as const);
-    for (const target of order) {
-      const result = await run(target, settings.seconds);
-      errors += result.errors;
-      (target === a ? figures.subject : figures.reference).push(result.requestsPerSecond);
-    }
-  }
-  return { ...figures, errors };
+interface LoadTarget {
+  readonly url: string;
+  readonly authorizations: readonly string[];
 }
 
-/** repogate against the bare reference. */
-export async function benchWarmMetadata(settings: LoadSettings): Promise<PairFigures & { bodyBytes: number }> {
+/** Rounds of one run per target, back to back, the order rotating each round; requests per second per target. */
+async function rotate(targets: readonly LoadTarget[], settings: LoadSettings, workDir: string): Promise<{ figures: number[][]; errors: number }> {
+  const run = (target: LoadTarget, seconds: number): Promise<LoadResult> =>
+    runWrk({ url: target.url, authorizations: target.authorizations, connections: settings.connections, seconds, workDir });
+  // Warm up each (JIT, caches, connection pools).
+  for (const target of targets) await run(target, 2);
+  const figures = targets.map((): number[] => []);
+  let errors = 0;
+  for (let round = 0; round < settings.rounds; round++) {
+    // Rotate which goes first, so that none always gets the cooler machine.
+    for (let k = 0; k < targets.length; k++) {
+      const i = (round + k) % targets.length;
+      const result = await run(targets[i]!, settings.seconds);
+      errors += result.errors;
+      figures[i]!.push(result.requestsPerSecond);
+    }
+  }
+  return { figures, errors };
+}
+
+async function alternate(a: LoadTarget, b: LoadTarget, settings: LoadSettings, workDir: string): Promise<PairFigures> {
+  const { figures, errors } = await rotate([a, b], settings, workDir);
+  return { subject: figures[0]!, reference: figures[1]!, errors };
+}
+
+/** repogate against the bare reference; also against the bare server run with `npm start`'s node options. */
+export async function benchWarmMetadata(settings: LoadSettings): Promise<PairFigures & { bodyBytes: number; sameOptions: number[] }> {
   const upstream = await startMockUpstream({ layout: 'composer2' });
   const work = await mkdtemp(join(tmpdir(), 'repogate-bench-metadata-'));
   const { dataDir, authorizations } = await seedRegistry(1, 1);
   const authorization = authorizations[0]!;
-  let repogate: ServerProcess | undefined;
-  let bare: ServerProcess | undefined;
+  const servers: ServerProcess[] = [];
   try {
-    repogate = await startSubject(upstream, dataDir);
+    const repogate = await startSubject(upstream, dataDir);
+    servers.push(repogate);
     const { headers, body } = await sample(`${repogate.url}${metadataPath}`, authorization);
-    bare = await startBareServer({ authorizations: [authorization], headers, body, workDir: work });
-    toServerCore(repogate.pid);
-    toServerCore(bare.pid);
-    const figures = await alternate(
-      { url: `${repogate.url}${metadataPath}`, authorizations: [authorization] },
-      { url: `${bare.url}${metadataPath}`, authorizations: [authorization] },
+    const bare = await startBareServer({ authorizations: [authorization], headers, body, workDir: work });
+    servers.push(bare);
+    const bareSameOptions = await startBareServer({ authorizations: [authorization], headers, body, workDir: work, nodeArgs: startNodeArgs });
+    servers.push(bareSameOptions);
+    for (const server of servers) toServerCore(server.pid);
+    const { figures, errors } = await rotate(
+      servers.map((server) => ({ url: `${server.url}${metadataPath}`, authorizations: [authorization] })),
       settings,
       work,
     );
-    return { ...figures, bodyBytes: body.length };
+    return { subject: figures[0]!, reference: figures[1]!, sameOptions: figures[2]!, errors, bodyBytes: body.length };
   } finally {
-    await repogate?.stop();
-    await bare?.stop();
+    for (const server of servers) await server.stop();
     await upstream.close();
     await rm(work, { recursive: true, force: true });
     await rm(dataDir, { recursive: true, force: true });

@@ -130,11 +130,13 @@ export async function startBareServer(options: {
   readonly body: Buffer;
   readonly workDir: string;
   readonly wrap?: readonly string[];
+  /** Node options (none: node's defaults). */
+  readonly nodeArgs?: readonly string[];
 }): Promise<ServerProcess> {
   const port = await freePort();
   const spec = join(options.workDir, `bare-${port}.json`);
   await writeFile(spec, JSON.stringify({ port, authorizations: options.authorizations, headers: options.headers, body: options.body.toString('base64') }));
-  const [file, args] = command(options.wrap, [join(repoRoot, 'dist/bench/bare-server.js'), spec]);
+  const [file, args] = command(options.wrap, [...(options.nodeArgs ?? []), join(repoRoot, 'dist/bench/bare-server.js'), spec]);
   const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = track(child);
   const url = `http://127.0.0.1:${port}`;
