@@ -144,7 +144,10 @@ interface WarmRendering extends HotRendering {
 interface WarmAnswer {
   /** Its headers, for `writeHead` (`X-Request-Id`'s value second, filled in per request). */
   readonly headers: string[];
-  /** The head node:http wrote for them, reused on persistent connections (null: not reusable). */
+  /**
+   * The head node:http wrote for them, reused on persistent connections: undefined until one is
+   * captured, null when node's head can't be reused.
+   */
   head: ReusedHead | null | undefined;
 }
 

@@ -24,7 +24,8 @@ function serialisedHead(res: ServerResponse): SerialisedHead {
  * the bytes are exactly those `writeHead` would write. It is reused only for responses in the state
  * it was captured in: a persistent connection (`Connection: keep-alive` and node's `Keep-Alive`
  * line), a date to send, no `Expect` from the client. Anything else, or a node:http that keeps its
- * head differently, takes `writeHead`.
+ * head differently, takes `writeHead`. The server's keep-alive settings, which that line shows, are
+ * set once when it starts (server.ts).
  */
 export class ReusedHead {
   readonly #start: string;
