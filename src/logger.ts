@@ -7,7 +7,7 @@ export type { Logger };
  * upstream options, and any field named like a secret. Lines go to stdout with synchronous writes:
  * the access log hands over its lines in batches (composer/access-log-lines.ts), and under load an
  * asynchronous destination cost a warm request far more in thread-pool round trips than the writes
- * themselves (0.60 × the bare server's throughput against 0.72 ×, bench/README.md).
+ * themselves (0.62 × the bare server's throughput against 0.74 ×, bench/README.md).
  */
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {
   return pino(

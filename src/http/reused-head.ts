@@ -65,10 +65,8 @@ export class ReusedHead {
    */
   applyTo(req: IncomingMessage, res: ServerResponse, requestId: string): boolean {
     if (!reusable(req, res)) return false;
-    const head = serialisedHead(res);
-    if (head._header !== null && head._header !== undefined) return false;
     res.statusMessage = 'OK';
-    head._header = `${this.#start}${requestId}${this.#middle}${httpDate()}${this.#end}`;
+    serialisedHead(res)._header = `${this.#start}${requestId}${this.#middle}${httpDate()}${this.#end}`;
     return true;
   }
 }
