@@ -28,6 +28,5 @@ VOLUME /data
 EXPOSE 8080 8081
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["node", "-e", "require('http').get('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
-# As `npm start`: 2 MiB young-generation semi-spaces keep a streamed gigabyte under 150 MiB of RSS
-# (see bench/README.md), for about 4 % more instructions per warm metadata request.
-CMD ["node", "--max-semi-space-size=2", "dist/src/main.js"]
+# As `npm start` (the server applies its own V8 settings: src/process-settings.ts).
+CMD ["node", "dist/src/main.js"]

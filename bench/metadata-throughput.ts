@@ -13,7 +13,7 @@ import { createRegistry, type Registry } from '../src/registry/registry.js';
 import { hashSecret } from '../src/registry/secrets.js';
 import { startMockUpstream, type MockUpstream } from '../test/helpers/mock-upstream/index.js';
 import { createTestKey, defineStandardEntitlements } from '../test/helpers/repogate.js';
-import { startBareServer, startNodeArgs, startRepogateProcess, type ServerProcess } from './processes.js';
+import { startBareServer, startRepogateProcess, type ServerProcess } from './processes.js';
 import { toServerCore } from './cores.js';
 import { runWrk, type LoadResult } from './wrk.js';
 
@@ -128,8 +128,8 @@ async function alternate(a: LoadTarget, b: LoadTarget, settings: LoadSettings, w
   return { subject: figures[0]!, reference: figures[1]!, errors };
 }
 
-/** repogate against the bare reference; also against the bare server run with `npm start`'s node options. */
-export async function benchWarmMetadata(settings: LoadSettings): Promise<PairFigures & { bodyBytes: number; sameOptions: number[] }> {
+/** repogate against the bare reference. */
+export async function benchWarmMetadata(settings: LoadSettings): Promise<PairFigures & { bodyBytes: number }> {
   const upstream = await startMockUpstream({ layout: 'composer2' });
   const work = await mkdtemp(join(tmpdir(), 'repogate-bench-metadata-'));
   const { dataDir, authorizations } = await seedRegistry(1, 1);
@@ -141,15 +141,13 @@ export async function benchWarmMetadata(settings: LoadSettings): Promise<PairFig
     const { headers, body } = await sample(`${repogate.url}${metadataPath}`, authorization);
     const bare = await startBareServer({ authorizations: [authorization], headers, body, workDir: work });
     servers.push(bare);
-    const bareSameOptions = await startBareServer({ authorizations: [authorization], headers, body, workDir: work, nodeArgs: startNodeArgs });
-    servers.push(bareSameOptions);
     for (const server of servers) toServerCore(server.pid);
     const { figures, errors } = await rotate(
       servers.map((server) => ({ url: `${server.url}${metadataPath}`, authorizations: [authorization] })),
       settings,
       work,
     );
-    return { subject: figures[0]!, reference: figures[1]!, sameOptions: figures[2]!, errors, bodyBytes: body.length };
+    return { subject: figures[0]!, reference: figures[1]!, errors, bodyBytes: body.length };
   } finally {
     for (const server of servers) await server.stop();
     await upstream.close();

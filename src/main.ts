@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config.js';
 import { isRepogateError } from './errors.js';
 import { createLogger } from './logger.js';
+import { applyServerProcessSettings } from './process-settings.js';
 import { startRepogate } from './server.js';
 
 /**
@@ -19,6 +20,7 @@ export async function runServe(): Promise<void> {
     return;
   }
   const logger = createLogger({ level: config.logLevel });
+  applyServerProcessSettings();
   let running;
   try {
     running = await startRepogate(config, logger);

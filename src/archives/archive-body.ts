@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { streamed } from './streaming-garbage.js';
 
 /** The bytes of an archive, ready to be copied to a response. */
 export interface ArchiveBody {
@@ -48,6 +49,7 @@ export async function copyPositional(read: PositionalRead, dest: Writable, size 
       return;
     }
     position += n;
+    streamed(n);
     const written = dest.write(n === chunk.length ? chunk : chunk.subarray(0, n), (error) => {
       if (!error) giveBack(chunk);
     });

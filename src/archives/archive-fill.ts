@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { copyPositional, type ArchiveBody } from './archive-body.js';
+import { streamed } from './streaming-garbage.js';
 
 /** What a finished download produced. */
 export interface FillResult {
@@ -56,6 +57,7 @@ export class ArchiveFill {
           offset += bytesWritten;
           this.#written += bytesWritten;
         }
+        streamed(chunk.length);
         this.#signal();
       }
       this.#result = { sha1: this.#hash.digest('hex'), size: this.#written };
