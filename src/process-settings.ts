@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { collectStreamingGarbage, type MinorCollection } from './archives/streaming-garbage.js';
+import { collectStreamingGarbage, type MinorCollection } from './http/streaming-garbage.js';
 
 /**
  * V8 settings of the server process, applied by `runServe` (so `npm start`, `repogate serve` and the
@@ -11,8 +11,8 @@ import { collectStreamingGarbage, type MinorCollection } from './archives/stream
  * - WebAssembly stays on V8's baseline compiler. The only WebAssembly here is undici's HTTP parser
  *   (metadata requests to the upstream); tiering it up ran an optimising compile that took ~35 MiB
  *   for a moment, whenever it happened — during the first large download, in the benchmark.
- * - Archive streams get V8's `gc` to ask for young-generation collections (streaming-garbage.ts).
- *   Exposed through a context of its own, as `--expose-gc` would, without putting `gc` on the
+ * - Archive streams and release downloads get V8's `gc` to ask for young-generation collections
+ *   (http/streaming-garbage.ts). Exposed through a context of its own, as `--expose-gc` would, without putting `gc` on the
  *   global object; when node already runs with `--expose-gc`, that one is used.
  */
 export function applyServerProcessSettings(): void {

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { streamed } from './streaming-garbage.js';
+import { streamed } from '../http/streaming-garbage.js';
 
 /** The bytes of an archive, ready to be copied to a response. */
 export interface ArchiveBody {

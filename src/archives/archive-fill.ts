@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { copyPositional, type ArchiveBody } from './archive-body.js';
-import { streamed } from './streaming-garbage.js';
+import { streamed } from '../http/streaming-garbage.js';
 
 /** What a finished download produced. */
 export interface FillResult {

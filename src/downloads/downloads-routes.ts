@@ -9,6 +9,7 @@ import { parseBasicAuthorization } from '../access/basic-auth.js';
 import type { Registry } from '../registry/registry.js';
 import { mageIdPattern } from '../registry/validation.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
+import { streamed } from '../http/streaming-garbage.js';
 
 export interface DownloadsDeps {
   readonly registry: Registry;
@@ -73,10 +74,18 @@ export function registerDownloadsRoutes(router: Router, deps: DownloadsDeps): vo
       if (value !== undefined) res.setHeader(name, value);
     }
     try {
-      await pipeline(upstream.body, res);
+      await pipeline(upstream.body, countStreamed, res);
     } catch (error) {
       deps.logger.warn({ path: req.path, err: error instanceof Error ? error.message : String(error) }, 'release download ended early');
       res.destroy();
     }
   });
+}
+
+/** Passes a release download through, counting its bytes for the streaming garbage collections. */
+async function* countStreamed(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    streamed(chunk.length);
+    yield chunk;
+  }
 }

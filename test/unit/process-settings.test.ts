@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { constants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
-import { collectEveryBytes, collectStreamingGarbage, streamed } from '../../src/archives/streaming-garbage.js';
+import { collectEveryBytes, collectStreamingGarbage, streamed } from '../../src/http/streaming-garbage.js';
 import { applyServerProcessSettings } from '../../src/process-settings.js';
 
 const MiB = 1024 * 1024;
