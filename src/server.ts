@@ -16,6 +16,8 @@ import { RedisTier } from './cache/redis-tier.js';
 import { createComposerApp } from './composer/composer-app.js';
 import type { ComposerDeps } from './composer/composer-deps.js';
 import { DistIndex } from './composer/dist-index.js';
+import { AccessLogLines } from './composer/access-log-lines.js';
+import { withFastArchives } from './composer/fast-archives.js';
 import { withFastMetadata } from './composer/fast-metadata.js';
 import { RenderCache } from './composer/rendered.js';
 import { UrlRewriter } from './composer/url-rewriter.js';
@@ -134,8 +136,11 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
   const composerApp = createComposerApp(composerDeps);
   const adminApp = createAdminApp({ logger, registry, config, composerUrl: () => serverUrl(composerServer) });
 
-  // The warm /p2/ requests are answered in front of express (src/composer/fast-metadata.ts).
-  const fastMetadata = withFastMetadata(composerDeps, composerApp, { metadataTtlMs: config.metadataTtlMs });
+  // Warm /p2/ requests and archive hits are answered in front of express (src/composer/fast-metadata.ts,
+  // fast-archives.ts), their access-log lines written together.
+  const accessLines = new AccessLogLines(composerDeps.logger);
+  const composerListener = withFastArchives(composerDeps, composerApp, accessLines);
+  const fastMetadata = withFastMetadata(composerDeps, composerListener, { metadataTtlMs: config.metadataTtlMs, lines: accessLines });
   const composerServer = createServer(fastMetadata.listener).listen(config.port, config.host);
   const adminListener = withMetricsRoute(adminApp, metricsHandler(metrics, registry, config.adminToken));
   const adminServer = adminListener.listen(config.adminPort, config.adminHost);

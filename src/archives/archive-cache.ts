@@ -130,6 +130,18 @@ export class ArchiveCache {
   }
 
   /**
+   * A small stored archive for `path`, when it is pinned in memory and its bytes are in the store:
+   * its headers (as `open` gives them for a hit) and bytes, read synchronously and marked used.
+   * Undefined when `open` must answer (not pinned here, evicted, large, a query string).
+   */
+  storedHit(path: string): { readonly headers: Record<string, string | number>; readonly bytes: Buffer } | undefined {
+    const pin = this.#pins.get(path);
+    if (!pin) return undefined;
+    const bytes = this.#store.readSmall(pin.sha1, pin.size);
+    return bytes && { headers: pinnedHeaders(path, pin), bytes };
+  }
+
+  /**
    * The archive at `path`. Throws RepogateError: NOT_FOUND (upstream 404/410), UPSTREAM_* (upstream
    * failures), ARCHIVE_DRIFT (pinned bytes gone, upstream bytes different).
    */

@@ -117,8 +117,7 @@ export class ArchiveStore {
   async openArchive(sha1: string, expectedSize?: number): Promise<OpenedArchive | undefined> {
     if (!this.enabled || !sha1Pattern.test(sha1)) return undefined;
     if (expectedSize !== undefined && expectedSize <= wholeReadBytes) {
-      const bytes = this.#readWhole(sha1, expectedSize);
-      if (bytes) this.#used(sha1, bytes.length);
+      const bytes = this.readSmall(sha1, expectedSize);
       return bytes && { size: bytes.length, bytes };
     }
     let handle: FileHandle;
@@ -138,10 +137,19 @@ export class ArchiveStore {
   }
 
   /**
-   * The bytes of a small stored archive, read synchronously as nginx reads its cached files (a few
-   * system calls on a file the page cache holds, against four thread-pool round trips); undefined
-   * when it isn't there or its size isn't `size`.
+   * The bytes of a stored archive of `size` bytes, at most `wholeReadBytes`, marked used: read
+   * synchronously, as nginx reads its cached files (a few system calls on a file the page cache
+   * holds, against four thread-pool round trips). Undefined when it isn't stored, is larger, or its
+   * size isn't `size`.
    */
+  readSmall(sha1: string, size: number): Buffer | undefined {
+    if (!this.enabled || size > wholeReadBytes || !sha1Pattern.test(sha1)) return undefined;
+    const bytes = this.#readWhole(sha1, size);
+    if (bytes) this.#used(sha1, bytes.length);
+    return bytes;
+  }
+
+  /** See `readSmall`. */
   #readWhole(sha1: string, size: number): Buffer | undefined {
     let fd: number;
     try {

@@ -46,7 +46,7 @@ interface Facts {
  * request (and any p2 request with a query string or an escaped character) goes to `fallback`.
  */
 export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, options: FastMetadataOptions): FastMetadata {
-  const log = new AnsweredRequests(new AccessLogLines(deps.logger), deps.metrics && new RouteCounter(deps.metrics, 'composer', 'p2'));
+  const log = new AnsweredRequests(options.lines ?? new AccessLogLines(deps.logger), deps.metrics && new RouteCounter(deps.metrics, 'composer', 'p2'));
   const memoryHits = deps.metrics?.cacheLookups.child({ tier: 'memory', outcome: 'hit' });
   const hot = new HotRenderings(options.metadataTtlMs);
   const tickets = new Tickets(deps.usage);
@@ -122,6 +122,8 @@ export interface FastMetadata {
 export interface FastMetadataOptions {
   /** REPOGATE_METADATA_TTL_SECONDS in ms: how long a package's metadata counts as fresh. */
   readonly metadataTtlMs: number;
+  /** Where the access-log lines go, when shared with another lane (else its own, on the logger). */
+  readonly lines?: AccessLogLines;
 }
 
 /** A rendering ready to send, with what the access log says about how it was obtained. */
