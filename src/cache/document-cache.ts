@@ -69,6 +69,15 @@ export class DocumentCache {
   }
 
   /**
+   * The document at `url` when this process's memory tier holds it fresh, synchronously (the warm
+   * lane's way to a package whose rendering it no longer keeps); undefined when `get` must answer.
+   */
+  peekFresh(url: URL): CachedDocument | undefined {
+    const doc = this.#memory.peek(this.keyFor(url));
+    return doc && this.#isFresh(doc) ? doc : undefined;
+  }
+
+  /**
    * The document at `url` (on the upstream). `immutable` documents (content-addressed files such as
    * `/p/vendor/name$sha256.json`) are never revalidated once stored.
    */

@@ -77,6 +77,20 @@ export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, 
     return base;
   };
 
+  /**
+   * The rendering `serve` would find, when the last one has lapsed (it is kept for a second) but
+   * everything it is made from is fresh in this process's memory: found and rendered (or taken from
+   * the render memo) without a promise. A CI install asks for each package once, seconds after the
+   * last install did.
+   */
+  const fromMemory = (base: string, url: string, target: Target, pinRevision: number): WarmRendering | undefined => {
+    const source = deps.repository.peekPackage(target.name, target.dev);
+    if (source === undefined) return undefined;
+    const rendered = deps.renders.get(packageRenderKey(source, base, deps.archives), () => renderPackage(source, base, deps.rewriter, deps.dists, deps.archives));
+    hot.set(base, url, { rendered, outcome: source.outcome, upstreamMs: 0, staleConfirmedAt: undefined }, source, pinRevision);
+    return hot.get(base, url, pinRevision);
+  };
+
   const listener: RequestListener = (req, res) => {
     const url = req.url ?? '';
     const method = req.method;
@@ -95,7 +109,8 @@ export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, 
       // without a promise.
       const address = req.socket.remoteAddress ?? 'unknown';
       const principal = deps.access.allowedPrincipal(req.headers.authorization, address, target.name);
-      const found = principal && hot.get(base, url, deps.archives.pinRevision(target.name));
+      const pinRevision = principal && deps.archives.pinRevision(target.name);
+      const found = pinRevision !== undefined && (hot.get(base, url, pinRevision) ?? fromMemory(base, url, target, pinRevision));
       if (principal && found) {
         const started = performance.now();
         const requestId = requestIdFor(req);

@@ -82,14 +82,7 @@ export class UpstreamRepository {
         const url = this.#upstream.resolve(index.metadataUrl!.replace('%package%', file));
         const result = await this.#cache.get(url, { requestId });
         if (result.doc.status !== 200) return undefined;
-        const doc = result.doc;
-        return this.#source(name, dev, doc.revision, lastModifiedMs(doc), result.outcome, result.upstreamMs + indexMs, doc.fetchedAt, () => {
-          const json = jsonOf(doc);
-          const packages = isObject(json['packages']) ? json['packages'] : {};
-          const list = packages[name];
-          const entries = Array.isArray(list) ? list.filter(isObject) : [];
-          return json['minified'] === 'composer/2.0' ? expandVersions(entries) : entries;
-        });
+        return this.#metadataSource(name, dev, result.doc, result.outcome, result.upstreamMs + indexMs);
       }
       case 'providers': {
         const hash = index.providerHashes!.get(name);
@@ -111,6 +104,30 @@ export class UpstreamRepository {
         );
       }
     }
+  }
+
+  /**
+   * `package` answered synchronously when everything it needs is fresh in this process's memory (a
+   * Composer 2 upstream: the root document, its index and the package's document); undefined when
+   * `package` must answer (anything to fetch or revalidate, another tier, another layout).
+   */
+  peekPackage(name: string, dev: boolean): PackageSource | undefined {
+    const root = this.#cache.peekFresh(this.#upstream.resolve('packages.json'));
+    const index = root?.status === 200 ? this.#indexes.get(root.revision) : undefined;
+    if (index?.layout !== 'composer2' || (index.nameSet && !index.nameSet.has(name))) return undefined;
+    const doc = this.#cache.peekFresh(this.#upstream.resolve(index.metadataUrl!.replace('%package%', `${name}${dev ? '~dev' : ''}`)));
+    return doc?.status === 200 ? this.#metadataSource(name, dev, doc, 'hit', 0) : undefined;
+  }
+
+  /** A package's source from its Composer 2 metadata document (`/p2/<name>.json`). */
+  #metadataSource(name: string, dev: boolean, doc: CachedDocument, outcome: CacheOutcome, upstreamMs: number): PackageSource {
+    return this.#source(name, dev, doc.revision, lastModifiedMs(doc), outcome, upstreamMs, doc.fetchedAt, () => {
+      const json = jsonOf(doc);
+      const packages = isObject(json['packages']) ? json['packages'] : {};
+      const list = packages[name];
+      const entries = Array.isArray(list) ? list.filter(isObject) : [];
+      return json['minified'] === 'composer/2.0' ? expandVersions(entries) : entries;
+    });
   }
 
   #source(
