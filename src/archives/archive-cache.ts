@@ -132,7 +132,7 @@ export class ArchiveCache {
   /**
    * A small stored archive for `path`, when it is pinned in memory and its bytes are in the store:
    * its headers (as `open` gives them for a hit) and bytes, read synchronously and marked used.
-   * Undefined when `open` must answer (not pinned here, evicted, large, a query string).
+   * Undefined when `open` must answer (not pinned in this process, not stored, larger than 256 KiB).
    */
   storedHit(path: string): { readonly headers: Record<string, string | number>; readonly bytes: Buffer } | undefined {
     const pin = this.#pins.get(path);
