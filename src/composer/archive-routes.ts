@@ -1,4 +1,6 @@
 import type { NextFunction, Request, Response, Router } from 'express';
+import type { Principal } from '../access/principal.js';
+import type { UsageRecorder } from '../access/usage-recorder.js';
 import { isRepogateError } from '../errors.js';
 import { sendError } from '../http/responses.js';
 import { factsOf, requestIdOf } from '../http/request-context.js';
@@ -22,15 +24,7 @@ export function registerArchiveRoutes(router: Router, deps: ComposerDeps): void 
     const decision = await deps.access.checkAccess({ authorization: req.headers.authorization, address, packageName });
     if (!decision.ok) return sendDenial(res, decision, 'archive');
     facts.key = decision.principal;
-    deps.usage.record(decision.principal.publicKey, address);
-    deps.usage.activity({
-      publicKey: decision.principal.publicKey,
-      accountId: decision.principal.accountId,
-      action: 'archive.downloaded',
-      package: packageName,
-      address,
-      detail: { path },
-    });
+    recordDownload(deps.usage, decision.principal, packageName, address, path);
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
     let archive;
     try {
@@ -56,4 +50,10 @@ export function registerArchiveRoutes(router: Router, deps: ComposerDeps): void 
       res.destroy();
     }
   });
+}
+
+/** A key's download of an archive: its last use, and the `archive.downloaded` audit event. */
+export function recordDownload(usage: UsageRecorder, principal: Principal, packageName: string, address: string, path: string): void {
+  usage.record(principal.publicKey, address);
+  usage.activity({ publicKey: principal.publicKey, accountId: principal.accountId, action: 'archive.downloaded', package: packageName, address, detail: { path } });
 }

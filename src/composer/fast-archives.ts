@@ -1,10 +1,8 @@
 import type { RequestListener } from 'node:http';
-import { accessLogFields, requestIdFor, RouteCounter } from '../http/request-context.js';
+import { accessLogFields, loggedPath, requestIdFor, RouteCounter } from '../http/request-context.js';
 import type { AccessLogLines } from './access-log-lines.js';
+import { recordDownload } from './archive-routes.js';
 import type { ComposerDeps } from './composer-deps.js';
-
-/** Express's access log shortens paths past this (request-context.ts). */
-const maxLoggedPath = 300;
 
 /**
  * The warm archive lane, in front of express: `GET /archives/…` of an archive that is pinned and
@@ -34,8 +32,7 @@ export function withFastArchives(deps: ComposerDeps, fallback: RequestListener, 
     }
     const started = performance.now();
     const requestId = requestIdFor(req);
-    deps.usage.record(principal.publicKey, address);
-    deps.usage.activity({ publicKey: principal.publicKey, accountId: principal.accountId, action: 'archive.downloaded', package: packageName, address, detail: { path: url } });
+    recordDownload(deps.usage, principal, packageName, address, url);
     const headers = ['X-Request-Id', requestId];
     for (const [name, value] of Object.entries(hit.headers)) headers.push(name, String(value));
     res.writeHead(200, headers);
@@ -44,8 +41,7 @@ export function withFastArchives(deps: ComposerDeps, fallback: RequestListener, 
       const ms = performance.now() - started;
       counter?.count(res.statusCode, ms, undefined);
       if (!lines.enabled) return;
-      const path = url.length > maxLoggedPath ? `${url.slice(0, maxLoggedPath)}…` : url;
-      lines.write(accessLogFields(requestId, req, res, path, ms, { key: principal, package: packageName, cache: 'hit' }, undefined));
+      lines.write(accessLogFields(requestId, req, res, loggedPath(url), ms, { key: principal, package: packageName, cache: 'hit' }, undefined));
     };
     if (res.writableFinished) done();
     else res.once('close', done);

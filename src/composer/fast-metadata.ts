@@ -87,8 +87,7 @@ export function withFastMetadata(deps: ComposerDeps, fallback: RequestListener, 
     const source = deps.repository.peekPackage(target.name, target.dev);
     if (source === undefined) return undefined;
     const rendered = deps.renders.get(packageRenderKey(source, base, deps.archives), () => renderPackage(source, base, deps.rewriter, deps.dists, deps.archives));
-    hot.set(base, url, { rendered, outcome: source.outcome, upstreamMs: 0, staleConfirmedAt: undefined }, source, pinRevision);
-    return hot.get(base, url, pinRevision);
+    return hot.set(base, url, { rendered, outcome: source.outcome, upstreamMs: 0, staleConfirmedAt: undefined }, source, pinRevision);
   };
 
   const listener: RequestListener = (req, res) => {
@@ -197,10 +196,11 @@ class HotRenderings {
     return entry.hit;
   }
 
-  set(base: string, path: string, value: HotRendering, source: PackageSource, pinRevision: number): void {
-    if (value.outcome === 'stale') return;
+  /** Keeps `value` while `source` is fresh (at most a second); returns the rendering kept, if any. */
+  set(base: string, path: string, value: HotRendering, source: PackageSource, pinRevision: number): WarmRendering | undefined {
+    if (value.outcome === 'stale') return undefined;
     const until = Math.min(source.confirmedAt + this.#ttlMs, Date.now() + hotReuseMs);
-    if (until <= Date.now()) return;
+    if (until <= Date.now()) return undefined;
     let entries = this.#entries.get(base);
     if (entries === undefined || entries.size >= 20_000) {
       if (this.#entries.size >= 100) this.#entries.clear();
@@ -209,6 +209,7 @@ class HotRenderings {
     }
     const hit: WarmRendering = { rendered: value.rendered, outcome: 'hit', upstreamMs: 0, staleConfirmedAt: undefined, plain: undefined, gzip: undefined };
     entries.set(path, { hit, until, pinRevision });
+    return hit;
   }
 }
 

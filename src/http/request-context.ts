@@ -104,6 +104,11 @@ export interface AccessLine {
   readonly aborted: true | undefined;
 }
 
+/** A path as the access log gives it: cut after 300 characters. */
+export function loggedPath(path: string): string {
+  return path.length > 300 ? `${path.slice(0, 300)}…` : path;
+}
+
 /** The fields of one access-log line (the same for the express routes and the fast path). */
 export function accessLogFields(
   requestId: string,
@@ -155,7 +160,7 @@ export function accessLog(logger: Logger, observe?: { listener: 'composer' | 'ad
       const ms = performance.now() - started;
       if (observe) counterOf(observe, req.path).count(res.statusCode, ms, errorCode);
       logger.info(
-        accessLogFields(id, req, res, req.path.length > 300 ? `${req.path.slice(0, 300)}…` : req.path, ms, facts, errorCode),
+        accessLogFields(id, req, res, loggedPath(req.path), ms, facts, errorCode),
         'request',
       );
     });

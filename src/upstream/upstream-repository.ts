@@ -78,9 +78,7 @@ export class UpstreamRepository {
     if (index.nameSet && !index.nameSet.has(name)) return undefined;
     switch (index.layout) {
       case 'composer2': {
-        const file = `${name}${dev ? '~dev' : ''}`;
-        const url = this.#upstream.resolve(index.metadataUrl!.replace('%package%', file));
-        const result = await this.#cache.get(url, { requestId });
+        const result = await this.#cache.get(this.#metadataUrl(index, name, dev), { requestId });
         if (result.doc.status !== 200) return undefined;
         return this.#metadataSource(name, dev, result.doc, result.outcome, result.upstreamMs + indexMs);
       }
@@ -115,8 +113,13 @@ export class UpstreamRepository {
     const root = this.#cache.peekFresh(this.#upstream.resolve('packages.json'));
     const index = root?.status === 200 ? this.#indexes.get(root.revision) : undefined;
     if (index?.layout !== 'composer2' || (index.nameSet && !index.nameSet.has(name))) return undefined;
-    const doc = this.#cache.peekFresh(this.#upstream.resolve(index.metadataUrl!.replace('%package%', `${name}${dev ? '~dev' : ''}`)));
+    const doc = this.#cache.peekFresh(this.#metadataUrl(index, name, dev));
     return doc?.status === 200 ? this.#metadataSource(name, dev, doc, 'hit', 0) : undefined;
+  }
+
+  /** Where a Composer 2 upstream keeps a package's metadata (its `metadata-url`, `~dev` for dev versions). */
+  #metadataUrl(index: RepositoryIndex, name: string, dev: boolean): URL {
+    return this.#upstream.resolve(index.metadataUrl!.replace('%package%', `${name}${dev ? '~dev' : ''}`));
   }
 
   /** A package's source from its Composer 2 metadata document (`/p2/<name>.json`). */
