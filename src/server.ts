@@ -3,30 +3,30 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccessControl } from './access/access-control.js';
-import { ChangeFeed } from './access/change-feed.js';
 import { AuthThrottle } from './access/auth-throttle.js';
-import { createArchiveUpstream } from './archives/archive-upstream.js';
-import { openArchiveCache } from './archives/open-archive-cache.js';
+import { ChangeFeed } from './access/change-feed.js';
 import { UsageRecorder } from './access/usage-recorder.js';
 import { createAdminApp } from './admin/admin-app.js';
+import { createArchiveUpstream } from './archives/archive-upstream.js';
+import { openArchiveCache } from './archives/open-archive-cache.js';
 import { DocumentCache } from './cache/document-cache.js';
 import { MemoryTier } from './cache/memory-tier.js';
+import type { RedisConnection } from './cache/redis-connection.js';
 import { RedisLock } from './cache/redis-lock.js';
 import { RedisTier } from './cache/redis-tier.js';
+import { Closers } from './closers.js';
 import { createComposerApp } from './composer/composer-app.js';
 import type { ComposerDeps } from './composer/composer-deps.js';
+import { createComposerLanes } from './composer/composer-lanes.js';
 import { DistIndex } from './composer/dist-index.js';
-import { AccessLogLines } from './composer/access-log-lines.js';
-import { withFastArchives } from './composer/fast-archives.js';
-import { withFastMetadata } from './composer/fast-metadata.js';
-import { RenderCache } from './composer/rendered.js';
 import { UrlRewriter } from './composer/url-rewriter.js';
 import type { Config } from './config.js';
 import { RepogateError } from './errors.js';
+import { RenderCache } from './http/rendered.js';
 import type { Logger } from './logger.js';
-import { openRegistryDatabase } from './registry/database.js';
-import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { metricsHandler, withMetricsRoute } from './metrics/metrics-route.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { openRegistryDatabase } from './registry/database.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { startRetention } from './registry/retention.js';
 import { UpstreamClient } from './upstream/upstream-client.js';
@@ -50,47 +50,48 @@ export interface StartOptions {
   readonly registryPollMs?: number;
 }
 
-/** The composition root: config → stores → services → listeners. */
+/**
+ * The composition root: config → stores → services → listeners. Everything opened goes onto one
+ * stack of closers, which a failed start-up and the shutdown both empty.
+ */
 export async function startRepogate(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningRepogate> {
+  const closers = new Closers(logger);
+  try {
+    return await start(config, logger, options, closers);
+  } catch (error) {
+    await closers.close();
+    throw error;
+  }
+}
+
+async function start(config: Config, logger: Logger, options: StartOptions, closers: Closers): Promise<RunningRepogate> {
   const database = await openRegistryDatabase(config.databaseUrl);
   const registry = createRegistry(database);
-  // ioredis is loaded only when Redis is configured: the embedded default stays lean.
-  const redisModule = config.redis === undefined ? undefined : await import('./cache/redis-connection.js');
-  const redis = config.redis && redisModule?.createRedisConnection(config.redis, logger, { role: 'commands' });
-  const subscriber = config.redis && redisModule?.createRedisConnection(config.redis, logger, { role: 'subscriber' });
-  if (redisModule && redis && subscriber) await Promise.all([redisModule.redisReady(redis, 3000), redisModule.redisReady(subscriber, 3000)]);
-  const throttle = new AuthThrottle({ ...config.authThrottle, redis });
+  closers.add('registry', () => registry.close());
+  const redis = await openRedis(config, logger, closers);
+  const throttle = new AuthThrottle({ ...config.authThrottle, redis: redis?.commands });
   const access = new AccessControl(registry, { throttle });
   access.watch(options.registryPollMs ?? config.registryPollMs, (error) => logger.error({ err: String(error) }, 'registry poll failed'));
-  const feed =
-    redis && subscriber
-      ? new ChangeFeed({ registry, access, publisher: redis, subscriber, logger, fallbackTtlMs: config.credentialFallbackTtlMs })
-      : undefined;
+  closers.add('registry watch', () => access.stop());
+  if (redis) {
+    const feed = new ChangeFeed({ registry, access, publisher: redis.commands, subscriber: redis.subscriber, logger, fallbackTtlMs: config.credentialFallbackTtlMs });
+    closers.add('change feed', () => feed.stop());
+  }
   const usage = new UsageRecorder(registry, logger);
+  closers.add('usage recorder', () => usage.stop());
   const metrics = options.metrics ?? createMetrics();
-  const stopRetention = startRetention(registry, config.auditRetentionDays, logger);
+  closers.add('audit retention', startRetention(registry, config.auditRetentionDays, logger));
 
   const upstream = new UpstreamClient(config.upstream, logger, metrics);
-  const releases =
-    config.downloads.url === undefined
-      ? undefined
-      : new UpstreamClient(
-          { ...config.upstream, url: config.downloads.url, username: config.downloads.mageId, password: config.downloads.token },
-          logger,
-          metrics,
-        );
+  closers.add('upstream client', () => upstream.close());
+  const releases = config.downloads.url === undefined ? undefined : new UpstreamClient({ ...config.upstream, url: config.downloads.url, username: config.downloads.mageId, password: config.downloads.token }, logger, metrics);
+  if (releases) closers.add('release downloads client', () => releases.close());
+  const namespace = createHash('sha256').update(config.upstream.url).digest('hex').slice(0, 12);
   const cache = new DocumentCache(
     upstream,
     new MemoryTier(config.memoryCacheBytes),
-    redis ? new RedisTier(redis, upstreamNamespace(config.upstream.url), logger) : undefined,
-    {
-      profile: 'default',
-      ttlMs: config.metadataTtlMs,
-      staleMs: config.staleMs,
-      negativeTtlMs: config.negativeTtlMs,
-      metrics,
-      lock: redis ? new RedisLock(redis, upstreamNamespace(config.upstream.url), logger) : undefined,
-    },
+    redis && new RedisTier(redis.commands, namespace, logger),
+    { profile: 'default', ttlMs: config.metadataTtlMs, staleMs: config.staleMs, negativeTtlMs: config.negativeTtlMs, metrics, lock: redis && new RedisLock(redis.commands, namespace, logger) },
     logger,
   );
   const repository = new UpstreamRepository(cache, upstream);
@@ -103,16 +104,7 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     logger,
     metrics,
   });
-
-  const notReady = async (): Promise<string | undefined> => {
-    try {
-      await registry.version();
-    } catch {
-      return 'registry unavailable';
-    }
-    if (redis && redis.status !== 'ready') return `Redis not connected (${redis.status})`;
-    return undefined;
-  };
+  closers.add('archive cache', stopArchives);
 
   const composerDeps: ComposerDeps = {
     access,
@@ -124,66 +116,71 @@ export async function startRepogate(config: Config, logger: Logger, options: Sta
     archives,
     publicUrl: config.publicUrl,
     logger,
-    notReady,
+    notReady: async () => notReady(registry, redis?.commands),
     metrics,
-    downloads: {
-      registry,
-      throttle,
-      logger,
-      upstream: releases,
-    },
+    downloads: { registry, throttle, logger, upstream: releases },
   };
-  const composerApp = createComposerApp(composerDeps);
-  const adminApp = createAdminApp({ logger, registry, config, composerUrl: () => serverUrl(composerServer) });
-
-  // Warm /p2/ requests and archive hits are answered in front of express (src/composer/fast-metadata.ts,
-  // fast-archives.ts), their access-log lines written together.
-  const accessLines = new AccessLogLines(composerDeps.logger);
-  const composerListener = withFastArchives(composerDeps, composerApp, accessLines);
-  const fastMetadata = withFastMetadata(composerDeps, composerListener, { metadataTtlMs: config.metadataTtlMs, lines: accessLines });
-  const composerServer = createServer(fastMetadata.listener).listen(config.port, config.host);
-  const adminListener = withMetricsRoute(adminApp, metricsHandler(metrics, registry, config.adminToken));
-  const adminServer = adminListener.listen(config.adminPort, config.adminHost);
+  const composerServer = listenComposer(composerDeps, config, closers);
+  const adminServer = listenAdmin(config, logger, registry, metrics, () => serverUrl(composerServer), closers);
   try {
     await Promise.all([listening(composerServer), listening(adminServer)]);
   } catch (error) {
-    // One listener could not bind: release everything, so the process can exit.
-    await Promise.all([stopServer(composerServer, 0), stopServer(adminServer, 0)]);
-    access.stop();
-    stopArchives();
-    await usage.stop();
-    await upstream.close();
-    feed?.stop();
-    redis?.disconnect();
-    subscriber?.disconnect();
-    await registry.close();
     throw new RepogateError('CONFIG_INVALID', `cannot listen: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  composerServer.keepAliveTimeout = 65_000;
   const url = serverUrl(composerServer);
   const adminUrl = serverUrl(adminServer);
   logger.info({ url, adminUrl, upstream: upstream.baseUrl, registry: database.dialect, redis: redis !== undefined }, 'repogate listening');
-
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      await Promise.all([stopServer(composerServer, 10_000), stopServer(adminServer, 2_000)]);
-      fastMetadata.flush();
-      access.stop();
-      stopRetention();
-      stopArchives();
-      await usage.stop();
-      await upstream.close();
-      await releases?.close();
-      feed?.stop();
-      if (redisModule) await Promise.all([redis && redisModule.closeRedis(redis), subscriber && redisModule.closeRedis(subscriber)]);
-      await registry.close();
-    })();
-    return closing;
-  };
-  return { url, adminUrl, registry, access, flushUsage: () => usage.flush(), close };
+  return { url, adminUrl, registry, access, flushUsage: () => usage.flush(), close: () => closers.close() };
 }
 
+/** The Redis connections (commands, and the subscriber of the change feed), when Redis is configured. */
+async function openRedis(config: Config, logger: Logger, closers: Closers): Promise<{ commands: RedisConnection; subscriber: RedisConnection } | undefined> {
+  if (config.redis === undefined) return undefined;
+  // ioredis is loaded only when Redis is configured: the embedded default stays lean.
+  const { createRedisConnection, redisReady, closeRedis } = await import('./cache/redis-connection.js');
+  const commands = createRedisConnection(config.redis, logger, { role: 'commands' });
+  closers.add('redis', () => closeRedis(commands));
+  const subscriber = createRedisConnection(config.redis, logger, { role: 'subscriber' });
+  closers.add('redis subscriber', () => closeRedis(subscriber));
+  await Promise.all([redisReady(commands, 3000), redisReady(subscriber, 3000)]);
+  return { commands, subscriber };
+}
+
+/**
+ * The Composer listener (PORT): the Composer routes answered in front of express
+ * (src/composer/composer-lanes.ts), everything else by the express app. Closing it lets requests
+ * finish for up to 10 s, then writes the last access-log lines.
+ */
+function listenComposer(deps: ComposerDeps, config: Config, closers: Closers): Server {
+  const lanes = createComposerLanes(deps, createComposerApp(deps), { metadataTtlMs: config.metadataTtlMs });
+  const server = createServer(lanes.listener);
+  // Set once, before the first response: the reused heads of warm answers carry it (src/http/reused-head.ts).
+  server.keepAliveTimeout = 65_000;
+  closers.add('composer listener', async () => {
+    await stopServer(server, 10_000);
+    lanes.flush();
+  });
+  return server.listen(config.port, config.host);
+}
+
+/** The admin listener: `/metrics`, the admin API and the web page. */
+function listenAdmin(config: Config, logger: Logger, registry: Registry, metrics: Metrics, composerUrl: () => string, closers: Closers): Server {
+  const app = createAdminApp({ logger, registry, config, composerUrl });
+  const server = createServer(withMetricsRoute(app, metricsHandler(metrics, registry, config.adminToken)));
+  closers.add('admin listener', () => stopServer(server, 2_000));
+  return server.listen(config.adminPort, config.adminHost);
+}
+
+/** Undefined when ready, else what is not (for `/readyz`). */
+async function notReady(registry: Registry, redis: RedisConnection | undefined): Promise<string | undefined> {
+  try {
+    await registry.version();
+  } catch {
+    return 'registry unavailable';
+  }
+  if (redis && redis.status !== 'ready') return `Redis not connected (${redis.status})`;
+  return undefined;
+}
 
 async function listening(server: Server): Promise<void> {
   if (server.listening) return;
@@ -210,8 +207,4 @@ async function stopServer(server: Server, graceMs: number): Promise<void> {
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
   await closed;
   clearTimeout(timer);
-}
-
-function upstreamNamespace(url: string): string {
-  return createHash('sha256').update(url).digest('hex').slice(0, 12);
 }

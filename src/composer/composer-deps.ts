@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { UpstreamRepository } from '../upstream/upstream-repository.js';
 import type { DistIndex } from './dist-index.js';
-import type { RenderCache } from './rendered.js';
+import type { RenderCache } from '../http/rendered.js';
 import type { UrlRewriter } from './url-rewriter.js';
 
 /** What the Composer-facing routes need, handed over by the composition root. */

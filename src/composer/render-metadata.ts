@@ -4,7 +4,7 @@ import type { RepositoryIndex } from '../upstream/repository-index.js';
 import type { PackageSource } from '../upstream/upstream-repository.js';
 import type { DistIndex } from './dist-index.js';
 import { minifyVersions, type VersionEntry } from './minified-metadata.js';
-import { toRendered, type Rendered } from './rendered.js';
+import { toRendered, type Rendered } from '../http/rendered.js';
 import type { UrlRewriter } from './url-rewriter.js';
 
 /**

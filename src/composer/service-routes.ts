@@ -3,7 +3,7 @@ import { isValidPackageName } from '../registry/rules.js';
 import { sendError } from '../http/responses.js';
 import { factsOf } from '../http/request-context.js';
 import type { ComposerDeps } from './composer-deps.js';
-import { sendDenial } from './denials.js';
+import { denialOptions } from './denials.js';
 
 /** `POST /notify-batch` (download notifications), `GET /healthz`, `GET /readyz`. */
 export function registerServiceRoutes(router: Router, deps: ComposerDeps): void {
@@ -20,7 +20,7 @@ export function registerServiceRoutes(router: Router, deps: ComposerDeps): void 
   router.post('/notify-batch', express.json({ limit: '1mb', type: () => true }), async (req: Request, res: Response) => {
     const address = req.socket.remoteAddress ?? 'unknown';
     const auth = await deps.access.authenticate(req.headers.authorization, address);
-    if (!auth.ok) return sendDenial(res, auth, 'other');
+    if (!auth.ok) return sendError(res, auth.code, auth.reason, denialOptions(auth, 'other'));
     factsOf(res).key = auth.principal;
     const body: unknown = req.body;
     const downloads = parseDownloads(body);

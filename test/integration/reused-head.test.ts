@@ -6,8 +6,8 @@ import { createTestKey, defineStandardEntitlements, startTestRepogate, type Test
 
 /**
  * Warm `/p2/` answers on a persistent connection reuse the head node:http wrote for the first one
- * (src/http/reused-head.ts). On the wire they must be what `writeHead` writes — the express route
- * serves as the reference — with each request's own id and the current date, and connections that
+ * (src/http/reused-head.ts). On the wire they must be what `writeHead` writes — a key's first
+ * request, which takes the general way, serves as the reference — with each request's own id and the current date, and connections that
  * are not persistent must still be closed.
  */
 void describe('warm metadata answers on the wire', () => {
@@ -27,10 +27,10 @@ void describe('warm metadata answers on the wire', () => {
     await upstream.close();
   });
 
-  const request = (target: string, requestId: string, extra = '', method = 'GET', version = '1.1'): string =>
-    `${method} ${target} HTTP/${version}\r\nHost: ${new URL(repogate.url).host}\r\nAuthorization: ${key.authorization}\r\nX-Request-Id: ${requestId}\r\n${extra}\r\n`;
+  const request = (target: string, requestId: string, extra = '', method = 'GET', version = '1.1', authorization = key.authorization): string =>
+    `${method} ${target} HTTP/${version}\r\nHost: ${new URL(repogate.url).host}\r\nAuthorization: ${authorization}\r\nX-Request-Id: ${requestId}\r\n${extra}\r\n`;
 
-  void test('on a persistent connection: the bytes of the express route, each with its own request id and the date', async () => {
+  void test('on a persistent connection: the bytes writeHead writes, each with its own request id and the date', async () => {
     const connection = await RawConnection.open(repogate.url);
     try {
       for (const encoding of ['', 'Accept-Encoding: gzip\r\n']) {
@@ -43,9 +43,11 @@ void describe('warm metadata answers on the wire', () => {
           assert.match(head, /\r\nConnection: keep-alive\r\nKeep-Alive: timeout=65\r\n/);
           answers.push({ head: normalised(head, requestId), body });
         }
-        connection.send(request(`${path}?via=express`, 'wire-express', encoding));
-        const express = await connection.response();
-        const reference = { head: normalised(express.head, 'wire-express'), body: express.body };
+        // A key's first request takes the general way, and writeHead.
+        const fresh = await createTestKey(repogate.registry, { accountId: key.accountId, keyName: `reference ${encoding}` });
+        connection.send(request(path, 'wire-reference', encoding, 'GET', '1.1', fresh.authorization));
+        const general = await connection.response();
+        const reference = { head: normalised(general.head, 'wire-reference'), body: general.body };
         // The first answers may come from the caches and writeHead; the later ones reuse its head.
         for (const answer of answers.slice(1)) assert.deepEqual(answer, reference);
       }

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import { errorCodes, isRepogateError, type ErrorCode } from '../../errors.js';
+import { isRepogateError, type ErrorCode } from '../../errors.js';
+import { writeError } from '../../http/responses.js';
 import type { Logger } from '../../logger.js';
 
 /**
@@ -13,16 +14,8 @@ export function sendApiError(
   message: string,
   options: { retryAfterSeconds?: number; status?: number } = {},
 ): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const status = options.status ?? errorCodes[code].status;
   res.locals['errorCode'] = code;
-  if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="repogate-admin"');
-  if (options.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(options.retryAfterSeconds));
-  res.setHeader('Cache-Control', 'no-store');
-  res.status(status).json({ warning: message.replace(/\s*\n\s*/g, ' ').slice(0, 500), code });
+  writeError(res, [], code, message, { ...options, challenge: 'Bearer realm="repogate-admin"' });
 }
 
 /** Any error thrown by a route: its code and message when it is a RepogateError, else INTERNAL (details only in the log). */

@@ -5,11 +5,12 @@ import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/i
 import { basic, createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
 
 /**
- * `/p2/` requests are answered in front of express (src/composer/fast-metadata.ts); with a query
- * string the same request goes through the express route. Both must answer alike: status, headers,
- * body, and the access log line.
+ * `/p2/` requests are decided in one place (src/composer/package-answers.ts), whatever their query
+ * string, which is no part of what is answered: with one and without, the answer must be the same —
+ * status, headers, body, and the access log line. (test/integration/answer-paths.test.ts compares
+ * the warm way with the general one.)
  */
-void describe('the /p2/ fast path answers exactly as the express route', () => {
+void describe('/p2/ answers do not depend on the query string', () => {
   let upstream: MockUpstream;
   let repogate: TestRepogate;
   let key: TestKey;
@@ -34,7 +35,7 @@ void describe('the /p2/ fast path answers exactly as the express route', () => {
     // Warm the caches first: the comparison is about answers, not about who fetched first.
     await (await fetch(`${repogate.url}${path}`, { method: init.method ?? 'GET', headers: init.headers ?? {} })).arrayBuffer();
     const answers = [];
-    for (const target of [path, `${path}?via=express`]) {
+    for (const target of [path, `${path}?cb=1`]) {
       const requestId = `fast-path-${Math.random().toString(36).slice(2)}`;
       const response = await fetch(`${repogate.url}${target}`, { method: init.method ?? 'GET', headers: { ...init.headers, 'x-request-id': requestId } });
       const body = Buffer.from(await response.arrayBuffer());

@@ -12,13 +12,13 @@ const adminToken = 'operator-token-for-tests-0123456789';
 const sha1 = (bytes: Buffer): string => createHash('sha1').update(bytes).digest('hex');
 
 /**
- * Archive hits of a key allowed the package before are answered in front of express
- * (src/composer/fast-archives.ts). A key's first request for a package goes through the express
- * route (nothing is remembered for it yet), its next ones through the lane: both must give the same
+ * Archive hits of a key allowed the package before are answered at once, from disk
+ * (src/composer/archive-answers.ts). A key's first request for a package takes the general way
+ * (nothing is remembered for it yet), its next ones the warm one: both must give the same
  * bytes, record the same audit events, log lines and metrics, and a key disabled in between must be
  * refused at once.
  */
-void describe('archive hits in front of express', () => {
+void describe('warm archive hits', () => {
   let stack: TestStack;
   let repogate: TestRepogate;
   let path: string;
@@ -52,28 +52,28 @@ void describe('archive hits in front of express', () => {
   });
   after(() => stack.close());
 
-  void test("a key's hits after its first give the express route's bytes, audit events, log lines and metrics", async () => {
+  void test("a key's hits after its first give the general way's bytes, audit events, log lines and metrics", async () => {
     const key: TestKey = await createTestKey(repogate.registry, { grants: ['open-source'], keyName: 'archive lane' });
     const requestsBefore = await metric('repogate_http_requests_total', 'route="archive",status="200"');
     const connection = await RawConnection.open(repogate.url);
     try {
-      connection.send(request(key.authorization, 'archive-express'));
-      const viaExpress = await connection.response();
+      connection.send(request(key.authorization, 'archive-general'));
+      const viaGeneral = await connection.response();
       const lane = [];
       for (let i = 0; i < 3; i++) {
         connection.send(request(key.authorization, `archive-lane-${i}`));
         lane.push(await connection.response());
       }
-      assert.match(viaExpress.head, /^HTTP\/1\.1 200 OK\r\n/);
-      assert.match(viaExpress.head, new RegExp(`\\r\\netag: "${shasum}"\\r\\n`));
-      assert.equal(sha1(viaExpress.body), shasum);
+      assert.match(viaGeneral.head, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.match(viaGeneral.head, new RegExp(`\\r\\netag: "${shasum}"\\r\\n`));
+      assert.equal(sha1(viaGeneral.body), shasum);
       for (const [i, answer] of lane.entries()) {
-        assert.equal(normalised(answer.head, `archive-lane-${i}`), normalised(viaExpress.head, 'archive-express'));
-        assert.ok(answer.body.equals(viaExpress.body));
+        assert.equal(normalised(answer.head, `archive-lane-${i}`), normalised(viaGeneral.head, 'archive-general'));
+        assert.ok(answer.body.equals(viaGeneral.body));
       }
-      // HEAD takes the express route: the same head.
+      // HEAD takes the general way: the same head.
       connection.send(request(key.authorization, 'archive-head', 'HEAD'));
-      assert.equal(normalised((await connection.response({ head: true })).head, 'archive-head'), normalised(viaExpress.head, 'archive-express'));
+      assert.equal(normalised((await connection.response({ head: true })).head, 'archive-head'), normalised(viaGeneral.head, 'archive-general'));
     } finally {
       connection.close();
     }
@@ -86,13 +86,13 @@ void describe('archive hits in front of express', () => {
       }
       assert.fail('five access-log lines were not written');
     };
-    // The lane's lines go out in batches (at most 20 ms late), express's at once: compared by request id.
+    // Lines go out in batches (at most 20 ms late): compared by request id.
     const written = new Map((await lines()).map((l) => [l['requestId'], l]));
-    assert.deepEqual([...written.keys()].sort(), ['archive-express', 'archive-head', 'archive-lane-0', 'archive-lane-1', 'archive-lane-2']);
+    assert.deepEqual([...written.keys()].sort(), ['archive-general', 'archive-head', 'archive-lane-0', 'archive-lane-1', 'archive-lane-2']);
     const shape = (l: Record<string, unknown> | undefined): unknown => ({ ...l, time: 0, requestId: '', ms: 0 });
-    for (let i = 0; i < 3; i++) assert.deepEqual(shape(written.get(`archive-lane-${i}`)), shape(written.get('archive-express')));
-    assert.equal(written.get('archive-express')?.['cache'], 'hit');
-    assert.equal(written.get('archive-express')?.['key'], 'archive lane');
+    for (let i = 0; i < 3; i++) assert.deepEqual(shape(written.get(`archive-lane-${i}`)), shape(written.get('archive-general')));
+    assert.equal(written.get('archive-general')?.['cache'], 'hit');
+    assert.equal(written.get('archive-general')?.['key'], 'archive lane');
 
     assert.equal((await metric('repogate_http_requests_total', 'route="archive",status="200"')) - requestsBefore, 5);
     await repogate.flushUsage();

@@ -1,0 +1,65 @@
+import { isRepogateError } from '../errors.js';
+import type { RequestFacts } from '../http/request-context.js';
+import { errorAnswer, type Answer, type ComposerRequest } from './answer.js';
+import type { ComposerDeps } from './composer-deps.js';
+import { denialOptions } from './denials.js';
+import { Tickets } from './tickets.js';
+
+/**
+ * The one decision for `GET`/`HEAD` of a dist path repogate rewrote (`/archives/<vendor>/<name>/…`
+ * on repo.magento.com): checked against the key's entitlements by package on every request, then
+ * answered by the archive cache (src/archives/archive-cache.ts) — the pinned bytes from disk, or
+ * streamed from the upstream while they are pinned and stored. The query string is no part of an
+ * archive's identity.
+ *
+ * - Warm (`GET` by a key allowed this package before, of a small archive pinned and stored): the
+ *   bytes read at once, without a promise.
+ * - Otherwise the credentials are checked (a package the key may not see: 403), the key's use
+ *   recorded, and the archive opened; `archive.downloaded` is audited when it is answered.
+ */
+export class ArchiveAnswers {
+  readonly #deps: ComposerDeps;
+  readonly #tickets: Tickets;
+
+  constructor(deps: ComposerDeps) {
+    this.#deps = deps;
+    this.#tickets = new Tickets(deps.usage, 'archive.downloaded');
+  }
+
+  answer(request: ComposerRequest, packageName: string): Answer | Promise<Answer> {
+    const { req, path, address } = request;
+    if (req.method === 'GET') {
+      const deps = this.#deps;
+      const principal = deps.access.allowedPrincipal(req.headers.authorization, address, packageName);
+      const hit = principal && deps.archives.storedHit(path);
+      if (principal && hit) {
+        deps.usage.use(this.#tickets.of(principal, path, address, packageName, { path }).use);
+        return { kind: 'archive', headers: hit.headers, body: hit.bytes, facts: { key: principal, package: packageName, cache: 'hit' } };
+      }
+    }
+    return this.#general(request, packageName);
+  }
+
+  async #general(request: ComposerRequest, packageName: string): Promise<Answer> {
+    const deps = this.#deps;
+    const { path, address } = request;
+    const facts: RequestFacts = { package: packageName };
+    const decision = await deps.access.checkAccess({ authorization: request.req.headers.authorization, address, packageName });
+    if (!decision.ok) return errorAnswer(decision.code, decision.reason, facts, denialOptions(decision, 'archive'));
+    const principal = decision.principal;
+    facts.key = principal;
+    // The key was allowed: that is a use, whatever the upstream says next.
+    deps.usage.record(principal.publicKey, address);
+    let archive;
+    try {
+      archive = await deps.archives.open({ path, packageName, requestId: request.requestId });
+    } catch (error) {
+      if (isRepogateError(error)) return errorAnswer(error.code, error.message, facts);
+      throw error;
+    }
+    facts.cache = archive.outcome;
+    if (archive.upstreamMs !== undefined) facts.upstreamMs = archive.upstreamMs;
+    deps.usage.use(this.#tickets.of(principal, path, address, packageName, { path }).use);
+    return { kind: 'archive', headers: archive.headers, body: archive.body, facts };
+  }
+}
