@@ -2,6 +2,36 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/, lowest first: a folder imports only from folders before it (and from the
+ * root modules errors.ts, logger.ts, config.ts, closers.ts, which import no folder). The
+ * composition root (server.ts, main.ts, process-settings.ts) wires them all; only the CLI starts it.
+ * Written once here; `npm run lint` enforces it (docs/decisions.md says why this order).
+ */
+const layers = ['registry', 'metrics', 'cache', 'access', 'upstream', 'http', 'archives', 'downloads', 'composer', 'admin', 'cli'];
+const compositionRoot = ['server', 'main', 'process-settings'];
+
+/** `no-restricted-imports` for each layer: the layers above it, and the composition root. */
+const layerRules = layers.map((layer, i) => ({
+  files: [`src/${layer}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...layers.slice(i + 1).map((above) => ({
+            group: [`**/${above}/*`, `**/${above}/**`],
+            message: `src/${layer}/ may not import from src/${above}/: the layers (eslint.config.js) run ${layers.join(' → ')}.`,
+          })),
+          ...(layer === 'cli'
+            ? []
+            : [{ group: compositionRoot.map((m) => `**/${m}.js`), message: `src/${layer}/ may not import the composition root.` }]),
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'test-artifacts/**', 'coverage/**'] },
   js.configs.recommended,
@@ -16,6 +46,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in src/config.ts only.' }],
+    },
+  },
+  ...layerRules,
+  {
+    files: ['src/errors.ts', 'src/logger.ts', 'src/config.ts', 'src/closers.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: layers.map((l) => `./${l}/**`), message: 'The root modules import no layer.' }] }],
     },
   },
   {

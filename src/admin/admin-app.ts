@@ -1,5 +1,5 @@
 import express, { type Request, type Response } from 'express';
-import { composerAuthHost } from '../cli/issued-key.js';
+import { composerAuthHost } from '../composer/public-base.js';
 import type { Config } from '../config.js';
 import { accessLog } from '../http/request-context.js';
 import type { Logger } from '../logger.js';

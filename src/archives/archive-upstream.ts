@@ -1,4 +1,4 @@
-import type { UrlRewriter } from '../composer/url-rewriter.js';
+import type { UrlRewriter } from '../upstream/url-rewriter.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { UpstreamRepository } from '../upstream/upstream-repository.js';
 import type { ArchiveUpstream } from './archive-cache.js';

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { z } from 'zod';
-import { packageFromArchivePath } from '../composer/dist-index.js';
-import type { VersionEntry } from '../composer/minified-metadata.js';
-import type { UrlRewriter } from '../composer/url-rewriter.js';
+import { packageFromArchivePath } from './dist-index.js';
+import type { VersionEntry } from '../upstream/minified-metadata.js';
+import type { UrlRewriter } from '../upstream/url-rewriter.js';
 import { invalid, isRepogateError } from '../errors.js';
 import type { UpstreamRepository } from '../upstream/upstream-repository.js';
 import type { ArchiveCache, ArchiveOutcome } from './archive-cache.js';

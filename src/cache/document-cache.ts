@@ -1,7 +1,7 @@
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { UpstreamClient } from '../upstream/upstream-client.js';
+import type { DocumentSource } from './document-source.js';
 import type { CacheTier } from './cache-tier.js';
 import { revisionOf, type CachedDocument } from './cached-document.js';
 import type { MemoryTier } from './memory-tier.js';
@@ -47,7 +47,7 @@ export interface DocumentCacheOptions {
  * 404s (for `negativeTtlMs`) are stored. One upstream fetch per key at a time.
  */
 export class DocumentCache {
-  readonly #upstream: UpstreamClient;
+  readonly #upstream: DocumentSource;
   readonly #memory: MemoryTier;
   readonly #shared: CacheTier | undefined;
   readonly #options: DocumentCacheOptions;
@@ -55,7 +55,7 @@ export class DocumentCache {
   readonly #flights = new SingleFlight<DocumentResult>();
   readonly #now: () => number;
 
-  constructor(upstream: UpstreamClient, memory: MemoryTier, shared: CacheTier | undefined, options: DocumentCacheOptions, logger: Logger) {
+  constructor(upstream: DocumentSource, memory: MemoryTier, shared: CacheTier | undefined, options: DocumentCacheOptions, logger: Logger) {
     this.#upstream = upstream;
     this.#memory = memory;
     this.#shared = shared;

@@ -1,13 +1,4 @@
-import type { Config } from '../config.js';
 import type { IssuedKey } from '../registry/keys.js';
-
-/**
- * The host Composer matches `http-basic` credentials on: host[:port] of REPOGATE_PUBLIC_URL, or the
- * local listener when it is unset. (Composer keys auth by the URL's host plus an explicit port.)
- */
-export function composerAuthHost(config: Config): string {
-  return config.publicUrl === undefined ? `localhost:${config.port}` : new URL(config.publicUrl).host;
-}
 
 /** What `keys create --json` and `keys regenerate --json` print: exactly these four fields. */
 export function issuedKeyJson(issued: IssuedKey): { publicKey: string; privateKey: string; name: string; account: string } {

@@ -5,9 +5,9 @@ import type { DownloadsDeps } from '../downloads/downloads-routes.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { UpstreamRepository } from '../upstream/upstream-repository.js';
-import type { DistIndex } from './dist-index.js';
+import type { DistIndex } from '../archives/dist-index.js';
 import type { RenderCache } from '../http/rendered.js';
-import type { UrlRewriter } from './url-rewriter.js';
+import type { UrlRewriter } from '../upstream/url-rewriter.js';
 
 /** What the Composer-facing routes need, handed over by the composition root. */
 export interface ComposerDeps {

@@ -2,10 +2,10 @@ import { rulesAllow } from '../registry/rules.js';
 import type { EffectiveAccess } from '../access/access-control.js';
 import type { RepositoryIndex } from '../upstream/repository-index.js';
 import type { PackageSource } from '../upstream/upstream-repository.js';
-import type { DistIndex } from './dist-index.js';
-import { minifyVersions, type VersionEntry } from './minified-metadata.js';
+import type { DistIndex } from '../archives/dist-index.js';
+import { minifyVersions, type VersionEntry } from '../upstream/minified-metadata.js';
 import { toRendered, type Rendered } from '../http/rendered.js';
-import type { UrlRewriter } from './url-rewriter.js';
+import type { UrlRewriter } from '../upstream/url-rewriter.js';
 
 /**
  * Which `shasum` a dist served by repogate carries: the sha1 of the bytes pinned for its path, when

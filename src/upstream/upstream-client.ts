@@ -1,4 +1,5 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { ConditionalHeaders, DocumentSource, UpstreamDocument } from '../cache/document-source.js';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { gunzip, inflate, brotliDecompress } from 'node:zlib';
@@ -25,20 +26,7 @@ export interface UpstreamOptions {
   readonly breaker?: { readonly failureThreshold: number; readonly openMs: number };
 }
 
-export interface ConditionalHeaders {
-  readonly ifModifiedSince?: string | null | undefined;
-  readonly ifNoneMatch?: string | null | undefined;
-  readonly requestId?: string | undefined;
-}
-
-export interface UpstreamDocument {
-  readonly status: number;
-  readonly body: Buffer;
-  readonly lastModified: string | null;
-  readonly etag: string | null;
-  readonly contentType: string | null;
-  readonly durationMs: number;
-}
+export type { ConditionalHeaders, UpstreamDocument } from '../cache/document-source.js';
 
 export interface UpstreamStream {
   readonly status: number;
@@ -52,7 +40,7 @@ export interface UpstreamStream {
  * RepogateErrors (UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_AUTH) whose messages never hold
  * the credentials.
  */
-export class UpstreamClient {
+export class UpstreamClient implements DocumentSource {
   readonly baseUrl: string;
   readonly origin: string;
   readonly #basePath: string;

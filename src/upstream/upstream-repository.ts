@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { CachedDocument } from '../cache/cached-document.js';
 import type { CacheOutcome, DocumentCache } from '../cache/document-cache.js';
 import { isObject, jsonOf } from '../cache/json-document.js';
-import { expandVersions, isDevVersion, type VersionEntry } from '../composer/minified-metadata.js';
+import { expandVersions, isDevVersion, type VersionEntry } from './minified-metadata.js';
 import { buildIndex, detectLayout, providerIncludes, type RepositoryIndex } from './repository-index.js';
 import type { UpstreamClient } from './upstream-client.js';
 

@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { expandVersions, type VersionEntry } from '../../src/composer/minified-metadata.js';
+import { expandVersions, type VersionEntry } from '../../src/upstream/minified-metadata.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { basic, createTestKey, defineStandardEntitlements, startTestRepogate, testActor, type TestKey, type TestRepogate } from '../helpers/repogate.js';
 

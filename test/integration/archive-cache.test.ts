@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { expandVersions, type VersionEntry } from '../../src/composer/minified-metadata.js';
+import { expandVersions, type VersionEntry } from '../../src/upstream/minified-metadata.js';
 import type { MockUpstream } from '../helpers/mock-upstream/index.js';
 import { createTestKey, startStack, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { PinStore } from '../../src/archives/pin-store.js';
 import { openRegistryDatabase } from '../../src/registry/database.js';
-import { expandVersions, type VersionEntry } from '../../src/composer/minified-metadata.js';
+import { expandVersions, type VersionEntry } from '../../src/upstream/minified-metadata.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { requirePostgres, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { createTestKey, defineStandardEntitlements, startStack, startTestRepogate, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';

@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { expandVersions, type VersionEntry } from '../../src/composer/minified-metadata.js';
+import { expandVersions, type VersionEntry } from '../../src/upstream/minified-metadata.js';
 import { normalised, RawConnection } from '../helpers/raw-connection.js';
 import { createTestKey, startStack, testActor, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';
 

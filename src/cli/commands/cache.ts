@@ -139,7 +139,7 @@ async function warm(session: Session, lockText: string | undefined, concurrency:
       import('../../cache/document-cache.js'),
       import('../../cache/memory-tier.js'),
       import('../../upstream/upstream-repository.js'),
-      import('../../composer/url-rewriter.js'),
+      import('../../upstream/url-rewriter.js'),
       import('../../archives/archive-warm.js'),
       import('../../archives/open-archive-cache.js'),
       import('../../archives/archive-upstream.js'),

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { collect, cutoffOf, parse } from '../arguments.js';
 import { describeKeyStatus, describeLastUse } from '../describe.js';
-import { composerAuthHost, issuedKeyJson, renderIssuedKey } from '../issued-key.js';
+import { composerAuthHost } from '../../composer/public-base.js';
+import { issuedKeyJson, renderIssuedKey } from '../issued-key.js';
 import { formatTime, renderFields, renderTable } from '../output.js';
 import { withSession } from '../session.js';
 

@@ -1,4 +1,4 @@
-import type { UpstreamClient } from '../upstream/upstream-client.js';
+import type { UpstreamClient } from './upstream-client.js';
 
 /**
  * Points URLs on the upstream host at repogate (keeping the path below the upstream's base path),
