@@ -99,6 +99,7 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
   const { archives, stop: stopArchives } = await openArchiveCache({
     dataDir: config.dataDir,
     maxBytes: config.archiveCacheBytes,
+    missingTtlMs: config.negativeTtlMs,
     db: registry.context.db,
     upstream: createArchiveUpstream(upstream, rewriter, repository),
     logger,

@@ -8,6 +8,8 @@ export interface ArchiveBody {
   copyTo(dest: Writable): Promise<void>;
   /** Lets go of the source without reading it (HEAD, refused requests). */
   discard(): void;
+  /** Its bytes `start` to `end` (included) instead, for a range request; absent where ranges can't be read. */
+  slice?(start: number, end: number): ArchiveBody;
 }
 
 /** Reads up to `buffer.length` bytes at `position` into `buffer`; 0 at the end. */
@@ -30,10 +32,11 @@ function giveBack(chunk: Buffer): void {
  * Copies a positional source to `dest` in 64 KiB chunks, each reused once the socket has taken it
  * (the write callback), so that memory stays flat however large the archive: no chunk is left for
  * the garbage collector, whose lag is what would make a 1 GiB transfer grow the process. With the
- * source's `size` known, the copy ends there rather than with a read that finds the end.
+ * source's `size` known, the copy ends there rather than with a read that finds the end. It starts
+ * at `start` (a range request).
  */
-export async function copyPositional(read: PositionalRead, dest: Writable, size = Number.POSITIVE_INFINITY): Promise<void> {
-  let position = 0;
+export async function copyPositional(read: PositionalRead, dest: Writable, size = Number.POSITIVE_INFINITY, start = 0): Promise<void> {
+  let position = start;
   while (position < size) {
     if (dest.destroyed || dest.writableEnded) throw new Error('the client went away');
     const chunk = takeChunk();
@@ -74,8 +77,11 @@ function drained(dest: Writable): Promise<void> {
   });
 }
 
-/** A stored archive, read from its open file handle (closed when done); `size` is the file's. */
-export function fileBody(handle: FileHandle, size?: number): ArchiveBody {
+/**
+ * A stored archive, read from its open file handle (closed when done); `size` is the file's, or
+ * where to stop, and `start` where to begin.
+ */
+export function fileBody(handle: FileHandle, size?: number, start = 0): ArchiveBody {
   let closed = false;
   const close = (): void => {
     if (closed) return;
@@ -85,12 +91,13 @@ export function fileBody(handle: FileHandle, size?: number): ArchiveBody {
   return {
     async copyTo(dest) {
       try {
-        await copyPositional(async (buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead, dest, size);
+        await copyPositional(async (buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead, dest, size, start);
       } finally {
         close();
       }
     },
     discard: close,
+    slice: (from, to) => fileBody(handle, to + 1, from),
   };
 }
 
@@ -102,5 +109,6 @@ export function bytesBody(bytes: Buffer): ArchiveBody {
       if (!dest.write(bytes)) await drained(dest);
     },
     discard: () => undefined,
+    slice: (from, to) => bytesBody(bytes.subarray(from, to + 1)),
   };
 }

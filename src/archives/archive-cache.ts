@@ -1,46 +1,25 @@
 import { unlink } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
 import type { Readable } from 'node:stream';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { UpstreamClient, UpstreamStream } from '../upstream/upstream-client.js';
-import { bytesBody, fileBody, type ArchiveBody } from './archive-body.js';
+import type { UpstreamStream } from '../upstream/upstream-client.js';
+import { bytesBody, fileBody } from './archive-body.js';
+import type { ArchiveOutcome, ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
+export type { ArchiveOutcome, ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
 import { ArchiveFill } from './archive-fill.js';
+import { numberHeader, pinnedHeaders, upstreamHeaders } from './archive-headers.js';
 import type { ArchiveStore, ArchiveStoreStats } from './archive-store.js';
 import type { ArchivePin, PinStore } from './pin-store.js';
-
-/** How an archive request was answered, for the access log. */
-export type ArchiveOutcome = 'hit' | 'miss' | 'join' | 'verified';
-
-/** An archive ready to send: status 200, these headers, this body (copy it or discard it). */
-export interface ArchiveResponse {
-  readonly outcome: ArchiveOutcome;
-  readonly headers: Readonly<Record<string, string | number>>;
-  readonly body: ArchiveBody;
-  /** Time to the upstream's response headers, when the upstream was asked. */
-  readonly upstreamMs?: number;
-}
-
-export interface ArchiveRequest {
-  /** The dist path as repogate serves it (with its query, if any). */
-  readonly path: string;
-  readonly packageName: string;
-  readonly requestId?: string | undefined;
-}
-
-/** Where the bytes of a path come from upstream and what the metadata says they should be. */
-export interface ArchiveUpstream {
-  readonly client: UpstreamClient;
-  /** The upstream URL of a path repogate serves. */
-  toUpstream(path: string): URL;
-  /** The `shasum` the upstream's metadata gives for a dist path, when it gives one (may fetch metadata). */
-  shasumOf(path: string, packageName: string): Promise<string | undefined>;
-}
+import { UpstreamShasums } from './upstream-shasums.js';
 
 export interface ArchiveCacheOptions {
   readonly store: ArchiveStore;
   readonly pins: PinStore;
   readonly upstream: ArchiveUpstream;
   readonly logger: Logger;
+  /** How long an upstream 404 for an archive path is remembered (REPOGATE_NEGATIVE_TTL). */
+  readonly missingTtlMs?: number;
 }
 
 interface Flight {
@@ -49,9 +28,6 @@ interface Flight {
   readonly upstreamMs: number;
 }
 
-const passHeaders = ['content-type', 'content-length', 'last-modified', 'etag'] as const;
-/** Upstream shasums remembered from rendered metadata (a Map: nothing is allocated up front). */
-const maxLearnedShasums = 200_000;
 
 /**
  * Archives, pinned and cached. The first bytes served for a dist path are pinned (sha1 and size, in
@@ -75,14 +51,17 @@ export class ArchiveCache {
   readonly #flights = new Map<string, Promise<Flight>>();
   /** Downloads still being completed (pinned, stored) after their clients got the headers. */
   readonly #finishing = new Set<Promise<void>>();
-  /** Dist path → the upstream's `shasum`, learned while metadata is rendered (oldest dropped first). */
-  readonly #upstreamShasums = new Map<string, string>();
+  readonly #shasums: UpstreamShasums;
+  /** Archive paths the upstream answered 404 (or 410) for, remembered briefly: not asked again meanwhile. */
+  readonly #missing: LRUCache<string, true>;
 
   constructor(options: ArchiveCacheOptions) {
     this.#store = options.store;
     this.#pins = options.pins;
     this.#upstream = options.upstream;
     this.#logger = options.logger;
+    this.#shasums = new UpstreamShasums(options.upstream);
+    this.#missing = new LRUCache<string, true>({ max: 10_000, ttl: options.missingTtlMs ?? 60_000 });
   }
 
   get pins(): PinStore {
@@ -120,7 +99,7 @@ export class ArchiveCache {
    * different upstream `shasum` is a drift, recorded and logged), else the upstream's.
    */
   shasumFor(path: string, packageName: string, upstreamShasum: string | undefined): string | undefined {
-    if (upstreamShasum !== undefined) this.#learnShasum(path, upstreamShasum);
+    if (upstreamShasum !== undefined) this.#shasums.learn(path, upstreamShasum);
     const pin = this.#pins.get(path);
     if (!pin) return upstreamShasum;
     if (upstreamShasum !== undefined && upstreamShasum !== '' && upstreamShasum.toLowerCase() !== pin.sha1) {
@@ -146,6 +125,7 @@ export class ArchiveCache {
    * failures), ARCHIVE_DRIFT (pinned bytes gone, upstream bytes different).
    */
   async open(request: ArchiveRequest): Promise<ArchiveResponse> {
+    if (this.#missing.has(request.path)) throw notFoundUpstream(request.path);
     for (let attempt = 0; ; attempt++) {
       const pin = await this.#pins.lookup(request.path);
       if (pin) {
@@ -172,7 +152,7 @@ export class ArchiveCache {
   /** Starts the one download of an unpinned path; clients follow it while it runs. */
   #download(request: ArchiveRequest): Promise<Flight> {
     const flight = (async (): Promise<Flight> => {
-      const expected = this.#expectedShasum(request);
+      const expected = this.#shasums.expected(request);
       const { response, upstreamMs } = await this.#openUpstream(request);
       const fill = await this.#fillFor(response);
       const contentLength = numberHeader(response.headers['content-length']);
@@ -210,12 +190,14 @@ export class ArchiveCache {
         );
         return;
       }
-      const held = await this.#pins.pin({ path, packageName, sha1: result.sha1, size: result.size });
-      if (held.sha1 !== result.sha1) {
-        this.#noteDrift(held, result.sha1, 'download');
-        return;
+      // With the disk cache on, a pin stands for bytes repogate holds: what it could not store (too
+      // large, a full disk) is not pinned. Off, pins alone keep the upstream's later bytes out.
+      if (this.#store.enabled) {
+        kept = await this.#store.commit(fill.file, result.sha1, result.size);
+        if (!kept) return;
       }
-      kept = await this.#store.commit(fill.file, result.sha1, result.size);
+      const held = await this.#pins.pin({ path, packageName, sha1: result.sha1, size: result.size });
+      if (held.sha1 !== result.sha1) this.#noteDrift(held, result.sha1, 'download');
     } catch (error) {
       // A failed download is not to be followed: the next request starts a new one.
       this.#flights.delete(path);
@@ -285,7 +267,8 @@ export class ArchiveCache {
     const upstreamMs = performance.now() - started;
     if (response.status === 404 || response.status === 410) {
       discard(response.body);
-      throw new RepogateError('NOT_FOUND', `archive not found upstream: ${request.path}`);
+      this.#missing.set(request.path, true);
+      throw notFoundUpstream(request.path);
     }
     if (response.status !== 200) {
       discard(response.body);
@@ -306,25 +289,6 @@ export class ArchiveCache {
     }
   }
 
-  #learnShasum(path: string, shasum: string): void {
-    if (this.#upstreamShasums.size >= maxLearnedShasums && !this.#upstreamShasums.has(path)) {
-      const oldest = this.#upstreamShasums.keys().next();
-      if (!oldest.done) this.#upstreamShasums.delete(oldest.value);
-    }
-    this.#upstreamShasums.set(path, shasum);
-  }
-
-  async #expectedShasum(request: ArchiveRequest): Promise<string | undefined> {
-    const learned = this.#upstreamShasums.get(request.path);
-    if (learned !== undefined) return learned === '' ? undefined : learned.toLowerCase();
-    try {
-      const found = await this.#upstream.shasumOf(request.path, request.packageName);
-      return found === undefined || found === '' ? undefined : found.toLowerCase();
-    } catch {
-      return undefined;
-    }
-  }
-
   #noteDrift(pin: ArchivePin, upstreamSha1: string, seenIn: 'metadata' | 'download'): void {
     this.#pins.noteDrift(pin, upstreamSha1).then(
       (first) => {
@@ -339,32 +303,8 @@ export class ArchiveCache {
   }
 }
 
-function upstreamHeaders(response: UpstreamStream): Record<string, string | number> {
-  const headers: Record<string, string | number> = {};
-  for (const name of passHeaders) {
-    const value = response.headers[name];
-    if (typeof value === 'string') headers[name] = value;
-  }
-  headers['content-type'] ??= 'application/zip';
-  return headers;
-}
-
-function pinnedHeaders(path: string, pin: ArchivePin): Record<string, string | number> {
-  return { 'content-type': contentTypeOf(path), 'content-length': pin.size, etag: `"${pin.sha1}"` };
-}
-
-/** Composer's dist types: zip (repo.magento.com), tar, gzip'd tar. */
-export function contentTypeOf(path: string): string {
-  const bare = path.split('?', 1)[0]!.toLowerCase();
-  if (bare.endsWith('.zip')) return 'application/zip';
-  if (bare.endsWith('.tar.gz') || bare.endsWith('.tgz')) return 'application/gzip';
-  if (bare.endsWith('.tar')) return 'application/x-tar';
-  return 'application/octet-stream';
-}
-
-function numberHeader(value: string | string[] | undefined): number | undefined {
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
+function notFoundUpstream(path: string): RepogateError {
+  return new RepogateError('NOT_FOUND', `archive not found upstream: ${path}`);
 }
 
 /** Drops an upstream body we won't read (undici reports destroying an unread body as an error). */

@@ -15,6 +15,8 @@ export interface OpenArchiveCacheOptions {
   readonly upstream: ArchiveUpstream;
   readonly logger: Logger;
   readonly metrics?: Pick<Metrics, 'archiveCacheBytes' | 'archiveCacheEvictions'> | undefined;
+  /** How long an upstream 404 for an archive path is remembered (REPOGATE_NEGATIVE_TTL_SECONDS). */
+  readonly missingTtlMs?: number;
   /** How often pins written by other processes are picked up (0: never; for the CLI). */
   readonly pinPollMs?: number;
 }
@@ -36,6 +38,6 @@ export async function openArchiveCache(options: OpenArchiveCacheOptions): Promis
   await pins.load();
   const pollMs = options.pinPollMs ?? 2000;
   if (pollMs > 0) pins.watch(pollMs, (error) => logger.warn({ err: String(error) }, 'could not refresh archive pins'));
-  const archives = new ArchiveCache({ store, pins, upstream: options.upstream, logger });
+  const archives = new ArchiveCache({ store, pins, upstream: options.upstream, logger, missingTtlMs: options.missingTtlMs });
   return { archives, stop: () => pins.stop() };
 }

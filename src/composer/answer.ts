@@ -53,9 +53,10 @@ export interface ErrorAnswer {
   readonly facts: RequestFacts;
 }
 
-/** An archive: 200 with its headers, and its bytes or a body to stream. */
+/** An archive: 200 (or 206 for a range of it) with its headers, and its bytes or a body to stream. */
 export interface ArchiveAnswer {
   readonly kind: 'archive';
+  readonly status: 200 | 206;
   readonly headers: Readonly<Record<string, string | number>>;
   readonly body: Buffer | ArchiveBody;
   readonly facts: RequestFacts;

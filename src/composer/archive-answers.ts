@@ -1,4 +1,7 @@
+import type { IncomingMessage } from 'node:http';
+import type { ArchiveBody } from '../archives/archive-body.js';
 import { isRepogateError } from '../errors.js';
+import { requestedRange } from '../http/byte-range.js';
 import type { RequestFacts } from '../http/request-context.js';
 import { errorAnswer, type Answer, type ComposerRequest } from './answer.js';
 import type { ComposerDeps } from './composer-deps.js';
@@ -34,7 +37,7 @@ export class ArchiveAnswers {
       const hit = principal && deps.archives.storedHit(path);
       if (principal && hit) {
         deps.usage.use(this.#tickets.of(principal, path, address, packageName, { path }).use);
-        return { kind: 'archive', headers: hit.headers, body: hit.bytes, facts: { key: principal, package: packageName, cache: 'hit' } };
+        return archiveAnswer(req, hit.headers, hit.bytes, { key: principal, package: packageName, cache: 'hit' });
       }
     }
     return this.#general(request, packageName);
@@ -60,6 +63,37 @@ export class ArchiveAnswers {
     facts.cache = archive.outcome;
     if (archive.upstreamMs !== undefined) facts.upstreamMs = archive.upstreamMs;
     deps.usage.use(this.#tickets.of(principal, path, address, packageName, { path }).use);
-    return { kind: 'archive', headers: archive.headers, body: archive.body, facts };
+    return archiveAnswer(request.req, archive.headers, archive.body, facts);
   }
+}
+
+/**
+ * The archive, whole (200) or the one range the request asks of it (206, RFC 9110 §14): ranges are
+ * served of archives repogate holds (`Accept-Ranges: bytes`), so that a large download can resume
+ * (`curl -C -`); a range past the end is a 416. Of an archive still coming from the upstream the
+ * whole is sent.
+ */
+function archiveAnswer(req: IncomingMessage, headers: Readonly<Record<string, string | number>>, body: Buffer | ArchiveBody, facts: RequestFacts): Answer {
+  const range = req.headers.range;
+  if (range === undefined || headers['accept-ranges'] !== 'bytes') return { kind: 'archive', status: 200, headers, body, facts };
+  const slice = Buffer.isBuffer(body) ? (start: number, end: number) => body.subarray(start, end + 1) : body.slice?.bind(body);
+  const size = Number(headers['content-length']);
+  const wanted = slice && Number.isSafeInteger(size) ? requestedRange(range, stringOf(req.headers['if-range']), size, { etag: stringOf(headers['etag']), lastModified: stringOf(headers['last-modified']) }) : undefined;
+  if (wanted === undefined || slice === undefined) return { kind: 'archive', status: 200, headers, body, facts };
+  if (wanted === 'unsatisfiable') {
+    if (!Buffer.isBuffer(body)) body.discard();
+    return errorAnswer('RANGE_NOT_SATISFIABLE', `the range ${range.slice(0, 100)} is outside this archive of ${size} bytes`, facts, { headers: ['Content-Range', `bytes */${size}`] });
+  }
+  const { start, end } = wanted;
+  return {
+    kind: 'archive',
+    status: 206,
+    headers: { ...headers, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1 },
+    body: slice(start, end),
+    facts,
+  };
+}
+
+function stringOf(value: string | number | string[] | undefined): string | undefined {
+  return value === undefined ? undefined : String(value);
 }

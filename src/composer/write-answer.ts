@@ -25,7 +25,7 @@ export function writeAnswer(req: IncomingMessage, res: ServerResponse, requestId
     case 'archive': {
       const headers = ['X-Request-Id', requestId];
       for (const [name, value] of Object.entries(answer.headers)) headers.push(name, String(value));
-      res.writeHead(200, headers);
+      res.writeHead(answer.status, headers);
       const { body } = answer;
       if (Buffer.isBuffer(body)) {
         res.end(req.method === 'HEAD' ? undefined : body);

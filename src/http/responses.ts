@@ -24,6 +24,8 @@ export interface ErrorOptions {
    * given (the admin API challenges for a bearer token, release downloads for a MAGEID).
    */
   readonly challenge?: string | undefined;
+  /** More headers of this answer (a flat list), e.g. a 416's `Content-Range`. */
+  readonly headers?: readonly string[] | undefined;
 }
 
 /** The body of every error: `{"warning": "<one line>", "code": "<CODE>"}`, which Composer prints next to the failure. */
@@ -42,6 +44,7 @@ export function writeError(res: ServerResponse, headers: string[], code: ErrorCo
   }
   const status = options.status ?? errorCodes[code].status;
   if (options.retryAfterSeconds !== undefined) headers.push('Retry-After', String(options.retryAfterSeconds));
+  if (options.headers !== undefined) headers.push(...options.headers);
   // A challenge the response already carries (set by the route) stands.
   if (status === 401 && (options.challenge !== undefined || challengeCodes.has(code)) && !res.hasHeader('www-authenticate')) {
     headers.push('WWW-Authenticate', options.challenge ?? basicChallenge);

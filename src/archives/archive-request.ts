@@ -1,0 +1,30 @@
+import type { UpstreamClient } from '../upstream/upstream-client.js';
+import type { ArchiveBody } from './archive-body.js';
+
+/** How an archive request was answered, for the access log. */
+export type ArchiveOutcome = 'hit' | 'miss' | 'join' | 'verified';
+
+/** An archive ready to send: status 200, these headers, this body (copy it or discard it). */
+export interface ArchiveResponse {
+  readonly outcome: ArchiveOutcome;
+  readonly headers: Readonly<Record<string, string | number>>;
+  readonly body: ArchiveBody;
+  /** Time to the upstream's response headers, when the upstream was asked. */
+  readonly upstreamMs?: number;
+}
+
+export interface ArchiveRequest {
+  /** The dist path as repogate serves it (with its query, if any). */
+  readonly path: string;
+  readonly packageName: string;
+  readonly requestId?: string | undefined;
+}
+
+/** Where the bytes of a path come from upstream and what the metadata says they should be. */
+export interface ArchiveUpstream {
+  readonly client: UpstreamClient;
+  /** The upstream URL of a path repogate serves. */
+  toUpstream(path: string): URL;
+  /** The `shasum` the upstream's metadata gives for a dist path, when it gives one (may fetch metadata). */
+  shasumOf(path: string, packageName: string): Promise<string | undefined>;
+}

@@ -1,0 +1,62 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { packageDenial } from '../access/access-control.js';
+import { factsOf } from '../http/request-context.js';
+import { sendError } from '../http/responses.js';
+import { isValidPackageName } from '../registry/rules.js';
+import type { ComposerDeps } from './composer-deps.js';
+import { denialOptions } from './denials.js';
+
+/**
+ * Entries one notification may carry: Composer sends one per package installed from this
+ * repository (a Magento 2.4 install reports about 500).
+ */
+export const maxNotifiedDownloads = 2000;
+
+const notification = z.object({
+  downloads: z.array(
+    z.object({
+      name: z.string().max(200).transform((name) => name.toLowerCase()).refine(isValidPackageName, 'not a Composer package name'),
+      version: z.string().max(100),
+    }),
+  ),
+});
+
+/**
+ * `POST /notify-batch`: Composer's download notifications (`{"downloads": [{"name", "version"}, …]}`),
+ * counted per key and forwarded upstream best-effort. Only packages the key may see are counted and
+ * forwarded: a key speaks for its own installs, never in the organisation's name for others.
+ */
+export function registerNotifyBatch(router: Router, deps: ComposerDeps): void {
+  router.post('/notify-batch', express.json({ limit: '1mb', type: () => true }), async (req: Request, res: Response) => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const auth = await deps.access.authenticate(req.headers.authorization, address);
+    if (!auth.ok) return sendError(res, auth.code, auth.reason, denialOptions(auth, 'other'));
+    const { principal } = auth;
+    factsOf(res).key = principal;
+    const access = deps.access.accountAccess(principal);
+    if (!access.ok) return sendError(res, access.code, access.reason, denialOptions(access, 'other'));
+    const parsed = notification.safeParse(req.body);
+    if (!parsed.success) {
+      return sendError(res, 'BAD_REQUEST', 'expected {"downloads": [{"name": "vendor/package", "version": "1.0.0.0"}, …]}');
+    }
+    const all = parsed.data.downloads;
+    if (all.length > maxNotifiedDownloads) {
+      return sendError(res, 'PAYLOAD_TOO_LARGE', `at most ${maxNotifiedDownloads} download notifications in one request; this one has ${all.length}`);
+    }
+    const downloads = all.filter((d) => packageDenial(principal, access, d.name) === undefined);
+    deps.usage.record(principal.publicKey, address);
+    deps.usage.downloads(principal.publicKey, principal.accountId, downloads.map((d) => d.name));
+    deps.logger.debug({ publicKey: principal.publicKey, key: principal.keyName, count: downloads.length, refused: all.length - downloads.length }, 'download notification');
+    if (downloads.length > 0) void forward(deps, downloads);
+    res.json({ status: 'success' });
+  });
+}
+
+/** Passes the notification on to the upstream's own notify-batch URL, when it has one on its host. */
+async function forward(deps: ComposerDeps, downloads: ReadonlyArray<{ name: string; version: string }>): Promise<void> {
+  const { index } = await deps.repository.index().catch(() => ({ index: undefined }));
+  if (!index?.notifyBatch) return;
+  const target = deps.repository.upstream.resolve(index.notifyBatch);
+  if (deps.repository.upstream.isUpstreamUrl(target)) void deps.repository.upstream.postJson(target, { downloads }, 5000);
+}
