@@ -3,6 +3,7 @@ import type { Request, Response, Router } from 'express';
 import type { AuthThrottle } from '../access/auth-throttle.js';
 import { isRepogateError } from '../errors.js';
 import { factsOf, requestIdOf } from '../http/request-context.js';
+import { parseRequestPath, segmentsBelow } from '../http/request-path.js';
 import { sendError } from '../http/responses.js';
 import type { Logger } from '../logger.js';
 import { parseBasicAuthorization } from '../access/basic-auth.js';
@@ -10,6 +11,7 @@ import type { Registry } from '../registry/registry.js';
 import { mageIdPattern } from '../registry/validation.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import { streamed } from '../http/streaming-garbage.js';
+import { releaseDownloadUrl } from './release-download-url.js';
 
 export interface DownloadsDeps {
   readonly registry: Registry;
@@ -21,14 +23,25 @@ export interface DownloadsDeps {
 
 const passHeaders = ['content-type', 'content-length', 'content-disposition', 'last-modified', 'etag'] as const;
 const realm = 'Basic realm="repogate downloads"';
+const downloadsPrefix = ['products', 'downloads'] as const;
 
 /**
  * `GET /products/downloads/…`: the release downloads pass-through. Clients authenticate as
  * `MAGEID:TOKEN` with their account's downloads access token (the one `repogate tokens generate`
  * printed); repogate fetches the file with the organisation's own MAGEID:TOKEN and streams it back.
+ *
+ * The upstream URL is built from the decoded path below `/products/downloads/` only, under
+ * REPOGATE_DOWNLOADS_URL (see release-download-url.ts): dot segments, encoded slashes, backslashes
+ * and control characters are refused with 400, an absolute-form target counts as its path, and the
+ * query string is not forwarded (the downloads site's commands are all paths).
  */
 export function registerDownloadsRoutes(router: Router, deps: DownloadsDeps): void {
   router.get(/^\/products\/downloads\/.*/, async (req: Request, res: Response) => {
+    const target = parseRequestPath(req.originalUrl);
+    if (!target.ok) return sendError(res, 'BAD_REQUEST', `refused release download path: ${target.reason}`);
+    const below = segmentsBelow(target.value, downloadsPrefix);
+    if (below === undefined) return sendError(res, 'NOT_FOUND', 'release downloads live under /products/downloads/');
+    const path = target.value.path;
     const address = req.socket.remoteAddress ?? 'unknown';
     const presented = parseBasicAuthorization(req.headers.authorization);
     if (presented.kind !== 'basic' || !mageIdPattern.test(presented.username)) {
@@ -53,21 +66,22 @@ export function registerDownloadsRoutes(router: Router, deps: DownloadsDeps): vo
     if (deps.upstream === undefined) {
       return sendError(res, 'NOT_FOUND', 'release downloads are not configured on this repogate (REPOGATE_DOWNLOADS_URL)');
     }
-    const path = req.originalUrl;
+    const url = releaseDownloadUrl(deps.upstream.baseUrl, below, target.value.trailingSlash);
+    if (url === undefined) return sendError(res, 'BAD_REQUEST', 'refused release download path: it would leave REPOGATE_DOWNLOADS_URL');
     factsOf(res).package = 'release';
     let upstream;
     try {
-      upstream = await deps.upstream.openStream(deps.upstream.resolve(path.replace(/^\/+/, '')), requestIdOf(res));
+      upstream = await deps.upstream.openStream(url, requestIdOf(res));
     } catch (error) {
       if (isRepogateError(error)) return sendError(res, error.code, error.message);
       throw error;
     }
     if (upstream.status !== 200) {
       upstream.body.destroy();
-      if (upstream.status === 404) return sendError(res, 'NOT_FOUND', `no such release download: ${req.path.slice(0, 200)}`);
+      if (upstream.status === 404) return sendError(res, 'NOT_FOUND', `no such release download: ${path.slice(0, 200)}`);
       return sendError(res, 'UPSTREAM_UNAVAILABLE', `the release downloads upstream answered HTTP ${upstream.status}`);
     }
-    await deps.registry.audit.append({ type: 'account', id: mageId }, { action: 'release.downloaded', accountId: mageId, detail: { path: req.path, address } });
+    await deps.registry.audit.append({ type: 'account', id: mageId }, { action: 'release.downloaded', accountId: mageId, detail: { path, address } });
     res.status(200);
     for (const name of passHeaders) {
       const value = upstream.headers[name];
@@ -76,7 +90,7 @@ export function registerDownloadsRoutes(router: Router, deps: DownloadsDeps): vo
     try {
       await pipeline(upstream.body, countStreamed, res);
     } catch (error) {
-      deps.logger.warn({ path: req.path, err: error instanceof Error ? error.message : String(error) }, 'release download ended early');
+      deps.logger.warn({ path, err: error instanceof Error ? error.message : String(error) }, 'release download ended early');
       res.destroy();
     }
   });
