@@ -22,6 +22,7 @@ export const errorCodes = {
   RATE_LIMITED: { status: 429, exit: 1 },
   ARCHIVE_DRIFT: { status: 409, exit: 1 },
   BAD_REQUEST: { status: 400, exit: 1 },
+  RANGE_NOT_SATISFIABLE: { status: 416, exit: 1 },
   UPSTREAM_UNAVAILABLE: { status: 502, exit: 1 },
   UPSTREAM_AUTH: { status: 502, exit: 1 },
   UPSTREAM_TIMEOUT: { status: 504, exit: 1 },

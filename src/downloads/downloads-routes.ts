@@ -21,9 +21,13 @@ export interface DownloadsDeps {
   readonly logger: Logger;
 }
 
-const passHeaders = ['content-type', 'content-length', 'content-disposition', 'last-modified', 'etag'] as const;
+const passHeaders = ['content-type', 'content-length', 'content-disposition', 'last-modified', 'etag', 'content-range', 'accept-ranges'] as const;
 const realm = 'Basic realm="repogate downloads"';
 const downloadsPrefix = ['products', 'downloads'] as const;
+/** `Range: bytes=…` as RFC 9110 §14.1.2 shapes it; anything else is ignored (the whole file is sent). */
+const byteRanges = /^bytes=\s*(\d*-\d*)(\s*,\s*\d*-\d*)*\s*$/;
+/** An entity tag or an HTTP date (RFC 9110 §13.1.5), printable ASCII. */
+const ifRangeValue = /^[\x20-\x7e]{1,200}$/;
 
 /**
  * `GET /products/downloads/…`: the release downloads pass-through. Clients authenticate as
@@ -33,7 +37,8 @@ const downloadsPrefix = ['products', 'downloads'] as const;
  * The upstream URL is built from the decoded path below `/products/downloads/` only, under
  * REPOGATE_DOWNLOADS_URL (see release-download-url.ts): dot segments, encoded slashes, backslashes
  * and control characters are refused with 400, an absolute-form target counts as its path, and the
- * query string is not forwarded (the downloads site's commands are all paths).
+ * query string is not forwarded (the downloads site's commands are all paths). `Range` and
+ * `If-Range` are forwarded, so that a large download can be resumed (`curl -C -`).
  */
 export function registerDownloadsRoutes(router: Router, deps: DownloadsDeps): void {
   router.get(/^\/products\/downloads\/.*/, async (req: Request, res: Response) => {
@@ -69,20 +74,28 @@ export function registerDownloadsRoutes(router: Router, deps: DownloadsDeps): vo
     const url = releaseDownloadUrl(deps.upstream.baseUrl, below, target.value.trailingSlash);
     if (url === undefined) return sendError(res, 'BAD_REQUEST', 'refused release download path: it would leave REPOGATE_DOWNLOADS_URL');
     factsOf(res).package = 'release';
+    const range = rangeHeaders(req);
     let upstream;
     try {
-      upstream = await deps.upstream.openStream(url, requestIdOf(res));
+      upstream = await deps.upstream.openStream(url, requestIdOf(res), range);
     } catch (error) {
       if (isRepogateError(error)) return sendError(res, error.code, error.message);
       throw error;
     }
-    if (upstream.status !== 200) {
+    if (upstream.status === 416) {
+      upstream.body.destroy();
+      const contentRange = upstream.headers['content-range'];
+      if (typeof contentRange === 'string') res.setHeader('Content-Range', contentRange);
+      return sendError(res, 'RANGE_NOT_SATISFIABLE', `the requested range (${range.range ?? 'none'}) is not within the release download ${path.slice(0, 200)}`);
+    }
+    if (upstream.status !== 200 && upstream.status !== 206) {
       upstream.body.destroy();
       if (upstream.status === 404) return sendError(res, 'NOT_FOUND', `no such release download: ${path.slice(0, 200)}`);
       return sendError(res, 'UPSTREAM_UNAVAILABLE', `the release downloads upstream answered HTTP ${upstream.status}`);
     }
-    await deps.registry.audit.append({ type: 'account', id: mageId }, { action: 'release.downloaded', accountId: mageId, detail: { path, address } });
-    res.status(200);
+    const detail = upstream.status === 206 ? { path, address, range: range.range } : { path, address };
+    await deps.registry.audit.append({ type: 'account', id: mageId }, { action: 'release.downloaded', accountId: mageId, detail });
+    res.status(upstream.status);
     for (const name of passHeaders) {
       const value = upstream.headers[name];
       if (value !== undefined) res.setHeader(name, value);
@@ -94,6 +107,14 @@ export function registerDownloadsRoutes(router: Router, deps: DownloadsDeps): vo
       res.destroy();
     }
   });
+}
+
+/** The client's `Range` and `If-Range`, when well formed, for the upstream (`If-Range` only with a `Range`). */
+function rangeHeaders(req: Request): { range?: string; 'if-range'?: string } {
+  const range = req.headers.range;
+  if (range === undefined || range.length > 256 || !byteRanges.test(range)) return {};
+  const ifRange = req.headers['if-range'];
+  return typeof ifRange === 'string' && ifRangeValue.test(ifRange) ? { range, 'if-range': ifRange } : { range };
 }
 
 /** Passes a release download through, counting its bytes for the streaming garbage collections. */
