@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { RepogateError } from './errors.js';
+import { redactUrl } from './redact-url.js';
 
 const wholeNumber = (max: number) =>
   z
@@ -16,6 +17,15 @@ const httpUrl = z
   .string()
   .url()
   .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL');
+/**
+ * An http(s) URL without `user:password@`: what a URL setting holds is logged at start-up, so
+ * credentials go in variables of their own (`instead`).
+ */
+const httpUrlWithoutCredentials = (instead: string) =>
+  httpUrl.refine((u) => {
+    const url = URL.parse(u);
+    return url === null || (url.username === '' && url.password === '');
+  }, `must not hold credentials (user:password@); ${instead}`);
 
 /** `host:port,host:port` (IPv6 hosts in brackets) → a list of nodes. */
 const hostPortList = z
@@ -35,7 +45,9 @@ const hostPortList = z
   });
 
 const envSchema = z.object({
-  REPOGATE_UPSTREAM_URL: httpUrl.default('https://repo.magento.com'),
+  REPOGATE_UPSTREAM_URL: httpUrlWithoutCredentials('set REPOGATE_UPSTREAM_USERNAME and REPOGATE_UPSTREAM_PASSWORD instead').default(
+    'https://repo.magento.com',
+  ),
   REPOGATE_UPSTREAM_USERNAME: optionalString,
   REPOGATE_UPSTREAM_PASSWORD: optionalString,
   REPOGATE_UPSTREAM_TIMEOUT_SECONDS: z
@@ -47,7 +59,7 @@ const envSchema = z.object({
     .default(30),
   REPOGATE_UPSTREAM_FAILURES_TO_OPEN: wholeNumber(1000).pipe(z.number().min(1, 'must be at least 1')).default(5),
   REPOGATE_UPSTREAM_RETRY_SECONDS: wholeNumber(3600).pipe(z.number().min(1, 'must be at least 1')).default(10),
-  REPOGATE_PUBLIC_URL: httpUrl.optional(),
+  REPOGATE_PUBLIC_URL: httpUrlWithoutCredentials('clients authenticate with their own keys').optional(),
   PORT: port.default(8080),
   REPOGATE_HOST: z.string().min(1).default('0.0.0.0'),
   REPOGATE_ADMIN_PORT: port.default(8081),
@@ -76,7 +88,7 @@ const envSchema = z.object({
     .pipe(z.number().min(1_048_576, 'must be at least 1048576 (1 MiB)'))
     .default(268_435_456),
   REPOGATE_ARCHIVE_CACHE_BYTES: wholeNumber(Number.MAX_SAFE_INTEGER).default(10_737_418_240),
-  REPOGATE_DOWNLOADS_URL: httpUrl.optional(),
+  REPOGATE_DOWNLOADS_URL: httpUrlWithoutCredentials('set REPOGATE_DOWNLOADS_MAGEID and REPOGATE_DOWNLOADS_TOKEN instead').optional(),
   REPOGATE_DOWNLOADS_MAGEID: optionalString,
   REPOGATE_DOWNLOADS_TOKEN: optionalString,
   REPOGATE_AUTH_FAILURES_PER_KEY: wholeNumber(1_000_000).pipe(z.number().min(1, 'must be at least 1')).default(20),
@@ -255,6 +267,6 @@ function redisConnection(e: z.infer<typeof envSchema>): RedisConnectionConfig | 
 /** The offending value, for the error message — never a secret: no passwords, tokens or URL credentials. */
 function shownValue(name: string, value: string | undefined): string {
   if (value === undefined || /PASSWORD|TOKEN|USERNAME|SECRET/.test(name)) return '';
-  const safe = value.replace(/\/\/[^/@\s]*@/g, '//***@');
+  const safe = redactUrl(value);
   return ` (got "${safe.length > 80 ? `${safe.slice(0, 80)}…` : safe}")`;
 }
