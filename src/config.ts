@@ -27,6 +27,21 @@ const httpUrlWithoutCredentials = (instead: string) =>
     return url === null || (url.username === '' && url.password === '');
   }, `must not hold credentials (user:password@); ${instead}`);
 
+/** `host[:port],…` (IPv6 hosts in brackets) → `host:port` keys, lowercase; a host alone stands for ports 80 and 443. */
+const hostList = z.string().transform((text, ctx) => {
+  const keys: string[] = [];
+  for (const part of text.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p.length > 0)) {
+    const match = /^((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/.exec(part);
+    if (!match || Number(match[2] ?? 0) > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not host or host:port` });
+      return z.NEVER;
+    }
+    const host = match[1]!;
+    keys.push(...(match[2] === undefined ? [`${host}:80`, `${host}:443`] : [`${host}:${Number(match[2])}`]));
+  }
+  return keys;
+});
+
 /** `host:port,host:port` (IPv6 hosts in brackets) → a list of nodes. */
 const hostPortList = z
   .string()
@@ -59,6 +74,7 @@ const envSchema = z.object({
     .default(30),
   REPOGATE_UPSTREAM_FAILURES_TO_OPEN: wholeNumber(1000).pipe(z.number().min(1, 'must be at least 1')).default(5),
   REPOGATE_UPSTREAM_RETRY_SECONDS: wholeNumber(3600).pipe(z.number().min(1, 'must be at least 1')).default(10),
+  REPOGATE_UPSTREAM_METADATA_HOSTS: hostList.default([]),
   REPOGATE_PUBLIC_URL: httpUrlWithoutCredentials('clients authenticate with their own keys').optional(),
   PORT: port.default(8080),
   REPOGATE_HOST: z.string().min(1).default('0.0.0.0'),
@@ -107,6 +123,11 @@ export interface Config {
     readonly timeoutMs: number;
     /** Circuit breaker: consecutive failures that open it, and how long it stays open. */
     readonly breaker: { readonly failureThreshold: number; readonly openMs: number };
+    /**
+     * Hosts other than the upstream's own origin that its documents may send repogate to for
+     * metadata (`host:port`, lowercase): REPOGATE_UPSTREAM_METADATA_HOSTS, empty by default.
+     */
+    readonly metadataHosts: readonly string[];
   };
   readonly publicUrl: string | undefined;
   readonly port: number;
@@ -185,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         failureThreshold: e.REPOGATE_UPSTREAM_FAILURES_TO_OPEN,
         openMs: e.REPOGATE_UPSTREAM_RETRY_SECONDS * 1000,
       }),
+      metadataHosts: Object.freeze([...new Set(e.REPOGATE_UPSTREAM_METADATA_HOSTS)]),
     }),
     publicUrl: e.REPOGATE_PUBLIC_URL === undefined ? undefined : trimSlash(e.REPOGATE_PUBLIC_URL),
     port: e.PORT,

@@ -23,6 +23,7 @@ void describe('loadConfig', () => {
       password: undefined,
       timeoutMs: 30_000,
       breaker: { failureThreshold: 5, openMs: 10_000 },
+      metadataHosts: [],
     });
     assert.equal(config.publicUrl, undefined);
     assert.equal(config.port, 8080);
@@ -148,6 +149,15 @@ void describe('loadConfig', () => {
     const config = loadConfig({ REPOGATE_DATABASE_URL: 'postgres://repogate:db-pass@db.test/repogate', REDIS_URL: 'redis://:redis-pass@cache.test:6379' });
     assert.equal(config.databaseUrl, 'postgres://repogate:db-pass@db.test/repogate');
     assert.equal(config.redisUrl, 'redis://:redis-pass@cache.test:6379');
+  });
+
+  void test('REPOGATE_UPSTREAM_METADATA_HOSTS lists host[:port] keys; a host alone stands for the default ports', () => {
+    const config = loadConfig({ REPOGATE_UPSTREAM_METADATA_HOSTS: ' CDN.Example.test , mirror.test:8443,[::1]:9000,cdn.example.test' });
+    assert.deepEqual(config.upstream.metadataHosts, ['cdn.example.test:80', 'cdn.example.test:443', 'mirror.test:8443', '[::1]:9000']);
+    for (const bad of ['https://cdn.example.test', 'mirror.test:99999', 'a b', 'host/path']) {
+      const error = configError({ REPOGATE_UPSTREAM_METADATA_HOSTS: bad });
+      assert.match(error.message, /^\s*REPOGATE_UPSTREAM_METADATA_HOSTS: /m, error.message);
+    }
   });
 
   void test(
