@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { RepogateError } from './errors.js';
+import { redactUrl } from './redact-url.js';
 
 const wholeNumber = (max: number) =>
   z
@@ -16,6 +17,30 @@ const httpUrl = z
   .string()
   .url()
   .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL');
+/**
+ * An http(s) URL without `user:password@`: what a URL setting holds is logged at start-up, so
+ * credentials go in variables of their own (`instead`).
+ */
+const httpUrlWithoutCredentials = (instead: string) =>
+  httpUrl.refine((u) => {
+    const url = URL.parse(u);
+    return url === null || (url.username === '' && url.password === '');
+  }, `must not hold credentials (user:password@); ${instead}`);
+
+/** `host[:port],…` (IPv6 hosts in brackets) → `host:port` keys, lowercase; a host alone stands for ports 80 and 443. */
+const hostList = z.string().transform((text, ctx) => {
+  const keys: string[] = [];
+  for (const part of text.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p.length > 0)) {
+    const match = /^((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/.exec(part);
+    if (!match || Number(match[2] ?? 0) > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not host or host:port` });
+      return z.NEVER;
+    }
+    const host = match[1]!;
+    keys.push(...(match[2] === undefined ? [`${host}:80`, `${host}:443`] : [`${host}:${Number(match[2])}`]));
+  }
+  return keys;
+});
 
 /** `host:port,host:port` (IPv6 hosts in brackets) → a list of nodes. */
 const hostPortList = z
@@ -35,7 +60,9 @@ const hostPortList = z
   });
 
 const envSchema = z.object({
-  REPOGATE_UPSTREAM_URL: httpUrl.default('https://repo.magento.com'),
+  REPOGATE_UPSTREAM_URL: httpUrlWithoutCredentials('set REPOGATE_UPSTREAM_USERNAME and REPOGATE_UPSTREAM_PASSWORD instead').default(
+    'https://repo.magento.com',
+  ),
   REPOGATE_UPSTREAM_USERNAME: optionalString,
   REPOGATE_UPSTREAM_PASSWORD: optionalString,
   REPOGATE_UPSTREAM_TIMEOUT_SECONDS: z
@@ -47,7 +74,8 @@ const envSchema = z.object({
     .default(30),
   REPOGATE_UPSTREAM_FAILURES_TO_OPEN: wholeNumber(1000).pipe(z.number().min(1, 'must be at least 1')).default(5),
   REPOGATE_UPSTREAM_RETRY_SECONDS: wholeNumber(3600).pipe(z.number().min(1, 'must be at least 1')).default(10),
-  REPOGATE_PUBLIC_URL: httpUrl.optional(),
+  REPOGATE_UPSTREAM_METADATA_HOSTS: hostList.default([]),
+  REPOGATE_PUBLIC_URL: httpUrlWithoutCredentials('clients authenticate with their own keys').optional(),
   PORT: port.default(8080),
   REPOGATE_HOST: z.string().min(1).default('0.0.0.0'),
   REPOGATE_ADMIN_PORT: port.default(8081),
@@ -76,7 +104,7 @@ const envSchema = z.object({
     .pipe(z.number().min(1_048_576, 'must be at least 1048576 (1 MiB)'))
     .default(268_435_456),
   REPOGATE_ARCHIVE_CACHE_BYTES: wholeNumber(Number.MAX_SAFE_INTEGER).default(10_737_418_240),
-  REPOGATE_DOWNLOADS_URL: httpUrl.optional(),
+  REPOGATE_DOWNLOADS_URL: httpUrlWithoutCredentials('set REPOGATE_DOWNLOADS_MAGEID and REPOGATE_DOWNLOADS_TOKEN instead').optional(),
   REPOGATE_DOWNLOADS_MAGEID: optionalString,
   REPOGATE_DOWNLOADS_TOKEN: optionalString,
   REPOGATE_AUTH_FAILURES_PER_KEY: wholeNumber(1_000_000).pipe(z.number().min(1, 'must be at least 1')).default(20),
@@ -95,6 +123,11 @@ export interface Config {
     readonly timeoutMs: number;
     /** Circuit breaker: consecutive failures that open it, and how long it stays open. */
     readonly breaker: { readonly failureThreshold: number; readonly openMs: number };
+    /**
+     * Hosts other than the upstream's own origin that its documents may send repogate to for
+     * metadata (`host:port`, lowercase): REPOGATE_UPSTREAM_METADATA_HOSTS, empty by default.
+     */
+    readonly metadataHosts: readonly string[];
   };
   readonly publicUrl: string | undefined;
   readonly port: number;
@@ -173,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         failureThreshold: e.REPOGATE_UPSTREAM_FAILURES_TO_OPEN,
         openMs: e.REPOGATE_UPSTREAM_RETRY_SECONDS * 1000,
       }),
+      metadataHosts: Object.freeze([...new Set(e.REPOGATE_UPSTREAM_METADATA_HOSTS)]),
     }),
     publicUrl: e.REPOGATE_PUBLIC_URL === undefined ? undefined : trimSlash(e.REPOGATE_PUBLIC_URL),
     port: e.PORT,
@@ -255,6 +289,6 @@ function redisConnection(e: z.infer<typeof envSchema>): RedisConnectionConfig | 
 /** The offending value, for the error message — never a secret: no passwords, tokens or URL credentials. */
 function shownValue(name: string, value: string | undefined): string {
   if (value === undefined || /PASSWORD|TOKEN|USERNAME|SECRET/.test(name)) return '';
-  const safe = value.replace(/\/\/[^/@\s]*@/g, '//***@');
+  const safe = redactUrl(value);
   return ` (got "${safe.length > 80 ? `${safe.slice(0, 80)}…` : safe}")`;
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config.js';
 import { isRepogateError } from './errors.js';
 import { createLogger } from './logger.js';
+import { redactUrl } from './redact-url.js';
 import { applyServerProcessSettings } from './process-settings.js';
 import { startRepogate } from './server.js';
 
@@ -15,7 +16,7 @@ export async function runServe(): Promise<void> {
   try {
     config = loadConfig();
   } catch (error) {
-    process.stderr.write(`repogate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`repogate: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`);
     process.exitCode = 2;
     return;
   }
@@ -25,7 +26,7 @@ export async function runServe(): Promise<void> {
   try {
     running = await startRepogate(config, logger);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = redactUrl(error instanceof Error ? error.message : String(error));
     logger.fatal({ err: message }, 'repogate could not start');
     process.stderr.write(`repogate: could not start: ${message}\n`);
     process.exitCode = isRepogateError(error) ? error.exitCode : 1;

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { isRepogateError } from '../errors.js';
+import { redactUrl } from '../redact-url.js';
 
 /** Where a command writes its result: JSON for machines (`--json`) or text for people. */
 export interface Output {
@@ -35,9 +36,12 @@ export function formatTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-/** The text of an error for stderr: `repogate: <message>`, or `{"error":{"code","message"}}` with --json. */
+/**
+ * The text of an error for stderr: `repogate: <message>`, or `{"error":{"code","message"}}` with
+ * --json; the password of any URL in it (a database URL, say) replaced by `***`.
+ */
 export function formatError(error: unknown, json: boolean): string {
   const code = isRepogateError(error) ? error.code : 'INTERNAL';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactUrl(error instanceof Error ? error.message : String(error));
   return json ? JSON.stringify({ error: { code, message } }) : `repogate: ${message}`;
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isRepogateError } from '../errors.js';
+import { redactUrl } from '../redact-url.js';
 import { registerAccountCommands } from './commands/accounts.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerCacheCommands } from './commands/cache.js';
@@ -64,7 +65,7 @@ function reportError(error: unknown, json: boolean): number {
     if (error.exitCode === 0) return exitCodes.ok;
     if (error.code !== 'commander.help') {
       // One line, like every other error: commander puts its "(Did you mean …?)" on a line of its own.
-      const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+      const message = redactUrl(error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
       console.error(
         json ? JSON.stringify({ error: { code: 'USAGE', message } }) : `repogate: ${message} (see repogate --help)`,
       );

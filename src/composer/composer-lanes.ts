@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { TLSSocket } from 'node:tls';
 import { LRUCache } from 'lru-cache';
 import { loggedPath, requestIdFor, RouteCounter } from '../http/request-context.js';
-import { parseRequestTarget } from '../http/request-target.js';
+import { parseRequestPath } from '../http/request-path.js';
 import { isValidPackageName } from '../registry/rules.js';
 import { AccessLogLines } from './access-log-lines.js';
 import { errorAnswer, type Answer, type ComposerRequest } from './answer.js';
@@ -25,9 +25,9 @@ type Route =
 const metadataPath = /^\/p2\/([^/]+)\/([^/]+?)(~dev)?\.json$/;
 
 function routeOf(url: string): Route {
-  const parsed = parseRequestTarget(url);
+  const parsed = parseRequestPath(url);
   if (!parsed.ok) return { to: 'bad', path: url.split('?', 1)[0] ?? '', reason: `not a usable request path: ${parsed.reason}` };
-  const { path } = parsed;
+  const { path } = parsed.value;
   if (path === '/packages.json') return { to: 'root', path };
   if (path.startsWith('/p2/')) {
     const match = metadataPath.exec(path);

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Pool } from 'pg';
 import { RepogateError } from '../errors.js';
+import { redactUrl } from '../redact-url.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -88,11 +89,6 @@ async function openPostgres(url: string): Promise<RegistryDatabase> {
     });
   }
   return { db, dialect: 'postgres', location, close: () => db.destroy() };
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^/@\s:]*):[^/@\s]*@/, '//$1:***@');
 }
 
 /**

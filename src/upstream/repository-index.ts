@@ -54,6 +54,23 @@ export function providerIncludes(root: Record<string, unknown>): ProviderInclude
   return result;
 }
 
+/**
+ * The URLs a root document would send repogate to, as `[field, reference]` with their templates
+ * filled in (`metadata-url`, `providers-url`, each `provider-includes` file, `notify-batch`), for
+ * checking before any of them is followed.
+ */
+export function rootReferences(root: Record<string, unknown>): Array<readonly [string, string]> {
+  const references: Array<readonly [string, string]> = [];
+  const sampleHash = '0'.repeat(64);
+  if (typeof root['metadata-url'] === 'string') references.push(['metadata-url', root['metadata-url'].replace('%package%', 'vendor/package')]);
+  if (typeof root['providers-url'] === 'string') {
+    references.push(['providers-url', root['providers-url'].replace('%package%', 'vendor/package').replace('%hash%', sampleHash)]);
+  }
+  for (const include of providerIncludes(root)) references.push(['provider-includes', include.path]);
+  if (typeof root['notify-batch'] === 'string') references.push(['notify-batch', root['notify-batch']]);
+  return references;
+}
+
 function stringList(value: unknown): string[] | null {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null;
 }

@@ -24,6 +24,11 @@ export interface UpstreamOptions {
   readonly maxDocumentBytes?: number;
   /** Consecutive failures (network errors, timeouts, 5xx) that open the circuit, and for how long. */
   readonly breaker?: { readonly failureThreshold: number; readonly openMs: number };
+  /**
+   * Other hosts (`host:port`, lowercase) the upstream's documents may send repogate to for metadata
+   * (REPOGATE_UPSTREAM_METADATA_HOSTS); the upstream's own origin is always allowed.
+   */
+  readonly metadataHosts?: readonly string[];
 }
 
 export type { ConditionalHeaders, UpstreamDocument } from '../cache/document-source.js';
@@ -53,6 +58,7 @@ export class UpstreamClient implements DocumentSource {
   readonly #logger: Logger;
   readonly #breaker: CircuitBreaker;
   readonly #metrics: Pick<Metrics, 'upstreamRequests' | 'upstreamDuration' | 'upstreamErrors' | 'circuitState'> | undefined;
+  readonly #metadataHosts: ReadonlySet<string>;
 
   constructor(
     options: UpstreamOptions,
@@ -64,6 +70,7 @@ export class UpstreamClient implements DocumentSource {
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.origin = url.origin;
     this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#metadataHosts = new Set(options.metadataHosts ?? []);
     this.#authorization =
       options.username === undefined
         ? undefined
@@ -95,6 +102,41 @@ export class UpstreamClient implements DocumentSource {
   isUpstreamUrl(url: URL): boolean {
     const upstream = new URL(this.baseUrl);
     return url.hostname === upstream.hostname && effectivePort(url) === effectivePort(upstream) && url.pathname.startsWith(`${this.#basePath}/`);
+  }
+
+  /**
+   * True for URLs repogate may read metadata from: http(s) on the upstream's own origin, or on a host
+   * listed in REPOGATE_UPSTREAM_METADATA_HOSTS (which get no credentials: see `#headersFor`).
+   */
+  readsMetadataFrom(url: URL): boolean {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+    return url.origin === this.origin || this.#metadataHosts.has(`${url.hostname}:${effectivePort(url)}`);
+  }
+
+  /**
+   * Resolves a URL the upstream's documents give for metadata (`field` names where it came from:
+   * `metadata-url`, `provider-includes`, …). One on another host, not allowed by
+   * REPOGATE_UPSTREAM_METADATA_HOSTS, is refused: logged as an error naming the host, and thrown as
+   * UPSTREAM_INVALID (502), so that the upstream cannot send repogate elsewhere.
+   */
+  metadataUrl(reference: string | URL, field: string): URL {
+    let url: URL | undefined;
+    try {
+      url = typeof reference === 'string' ? this.resolve(reference) : reference;
+    } catch {
+      url = undefined;
+    }
+    if (url !== undefined && this.readsMetadataFrom(url)) return url;
+    const host = url === undefined ? 'an unparsable URL' : url.protocol === 'http:' || url.protocol === 'https:' ? url.host : `a ${url.protocol} URL`;
+    this.#metrics?.upstreamErrors.inc({ code: 'UPSTREAM_INVALID' });
+    this.#logger.error(
+      { field, host, upstream: this.origin },
+      `UPSTREAM DOCUMENT POINTS ELSEWHERE: its ${field} names ${host}, not the upstream's own origin; not followed. Add the host to REPOGATE_UPSTREAM_METADATA_HOSTS only if it is trusted`,
+    );
+    throw new RepogateError(
+      'UPSTREAM_INVALID',
+      `the upstream repository's ${field} points to another host (${host}); repogate does not follow it (REPOGATE_UPSTREAM_METADATA_HOSTS)`,
+    );
   }
 
   /** Fetches a metadata document; the body is read whole (decompressed), within the deadline. */
@@ -131,10 +173,13 @@ export class UpstreamClient implements DocumentSource {
    * Streamed with node:http rather than undici: undici copies every socket read into its parser's
    * memory and out again, so a gigabyte leaves twice the garbage (measured: +90 MiB peak for a 1 GiB
    * download against +40 MiB).
+   *
+   * `extraHeaders` (such as `range` and `if-range`) go with the request; the request id, the
+   * credentials and `accept-encoding: identity` are set after them.
    */
-  async openStream(url: URL, requestId?: string): Promise<UpstreamStream> {
+  async openStream(url: URL, requestId?: string, extraHeaders: Readonly<Record<string, string>> = {}): Promise<UpstreamStream> {
     const started = this.#admit();
-    const headers = this.#headersFor(url, { 'accept-encoding': 'identity' }, requestId);
+    const headers = this.#headersFor(url, { ...extraHeaders, 'accept-encoding': 'identity' }, requestId);
     let timedOut = false;
     try {
       const response = await new Promise<IncomingMessage>((resolve, reject) => {

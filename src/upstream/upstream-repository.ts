@@ -3,7 +3,7 @@ import type { CachedDocument } from '../cache/cached-document.js';
 import type { CacheOutcome, DocumentCache } from '../cache/document-cache.js';
 import { isObject, jsonOf } from '../cache/json-document.js';
 import { expandVersions, isDevVersion, type VersionEntry } from './minified-metadata.js';
-import { buildIndex, detectLayout, providerIncludes, type RepositoryIndex } from './repository-index.js';
+import { buildIndex, detectLayout, providerIncludes, rootReferences, type RepositoryIndex } from './repository-index.js';
 import type { UpstreamClient } from './upstream-client.js';
 
 /** One package's metadata as the upstream has it, before rewriting; cheap to obtain on a cache hit. */
@@ -37,6 +37,8 @@ export class UpstreamRepository {
   readonly #cache: DocumentCache;
   readonly #upstream: UpstreamClient;
   readonly #indexes = new LRUCache<string, RepositoryIndex>({ max: 4 });
+  /** Root documents (by revision) refused for pointing elsewhere: refused again without logging again. */
+  readonly #refused = new LRUCache<string, Error>({ max: 4 });
   readonly #versions = new LRUCache<string, readonly VersionEntry[]>({ max: 2000 });
 
   constructor(cache: DocumentCache, upstream: UpstreamClient) {
@@ -58,10 +60,11 @@ export class UpstreamRepository {
     const memoKey = root.doc.revision;
     let index = this.#indexes.get(memoKey);
     if (!index) {
+      this.#checkReferences(memoKey, rootJson);
       const includes: CachedDocument[] = [];
       if (detectLayout(rootJson) === 'providers') {
         for (const include of providerIncludes(rootJson)) {
-          const result = await this.#cache.get(this.#upstream.resolve(include.path), { immutable: true, requestId });
+          const result = await this.#cache.get(this.#upstream.metadataUrl(include.path, 'provider-includes'), { immutable: true, requestId });
           upstreamMs += result.upstreamMs;
           if (result.doc.status === 200) includes.push(result.doc);
         }
@@ -78,7 +81,8 @@ export class UpstreamRepository {
     if (index.nameSet && !index.nameSet.has(name)) return undefined;
     switch (index.layout) {
       case 'composer2': {
-        const result = await this.#cache.get(this.#metadataUrl(index, name, dev), { requestId });
+        const url = this.#upstream.metadataUrl(this.#metadataUrl(index, name, dev), 'metadata-url');
+        const result = await this.#cache.get(url, { requestId });
         if (result.doc.status !== 200) return undefined;
         return this.#metadataSource(name, dev, result.doc, result.outcome, result.upstreamMs + indexMs);
       }
@@ -86,7 +90,7 @@ export class UpstreamRepository {
         const hash = index.providerHashes!.get(name);
         if (hash === undefined) return undefined;
         const path = index.providersUrl!.replace('%package%', name).replace('%hash%', hash);
-        const result = await this.#cache.get(this.#upstream.resolve(path), { immutable: true, requestId });
+        const result = await this.#cache.get(this.#upstream.metadataUrl(path, 'providers-url'), { immutable: true, requestId });
         if (result.doc.status !== 200) return undefined;
         const doc = result.doc;
         return this.#source(name, dev, doc.revision, lastModifiedMs(doc), worst(indexOutcome, result.outcome), result.upstreamMs + indexMs, indexConfirmedAt, () =>
@@ -115,6 +119,22 @@ export class UpstreamRepository {
     if (index?.layout !== 'composer2' || (index.nameSet && !index.nameSet.has(name))) return undefined;
     const doc = this.#cache.peekFresh(this.#metadataUrl(index, name, dev));
     return doc?.status === 200 ? this.#metadataSource(name, dev, doc, 'hit', 0) : undefined;
+  }
+
+  /**
+   * Refuses (UPSTREAM_INVALID, logged once per root revision) a root document whose metadata URLs or
+   * `notify-batch` name a host other than the upstream's own and those REPOGATE_UPSTREAM_METADATA_HOSTS
+   * allows: nothing it names is fetched then.
+   */
+  #checkReferences(revision: string, root: Record<string, unknown>): void {
+    const refused = this.#refused.get(revision);
+    if (refused) throw refused;
+    try {
+      for (const [field, reference] of rootReferences(root)) this.#upstream.metadataUrl(reference, field);
+    } catch (error) {
+      if (error instanceof Error) this.#refused.set(revision, error);
+      throw error;
+    }
   }
 
   /** Where a Composer 2 upstream keeps a package's metadata (its `metadata-url`, `~dev` for dev versions). */

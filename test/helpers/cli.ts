@@ -1,5 +1,5 @@
 import { after, before } from 'node:test';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,13 +36,18 @@ function baseEnv(): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
-/** Runs `node dist/src/cli/main.js …args` and resolves with its exit code and output. */
-export function runCli(args: readonly string[], options: CliOptions): Promise<CliResult> {
-  const child = spawn(process.execPath, [cliPath, ...args], {
+/** Starts `node dist/src/cli/main.js …args` in the data directory, with pipes for stdin, stdout and stderr. */
+export function spawnCli(args: readonly string[], options: CliOptions): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [cliPath, ...args], {
     cwd: options.dataDir,
     env: { ...baseEnv(), REPOGATE_DATA_DIR: options.dataDir, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/** Runs `node dist/src/cli/main.js …args` and resolves with its exit code and output. */
+export function runCli(args: readonly string[], options: CliOptions): Promise<CliResult> {
+  const child = spawnCli(args, options);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -23,6 +23,7 @@ void describe('loadConfig', () => {
       password: undefined,
       timeoutMs: 30_000,
       breaker: { failureThreshold: 5, openMs: 10_000 },
+      metadataHosts: [],
     });
     assert.equal(config.publicUrl, undefined);
     assert.equal(config.port, 8080);
@@ -125,6 +126,40 @@ void describe('loadConfig', () => {
     assert.ok(!error.message.includes('tiny-secret'), error.message);
   });
 
+  void test('URL settings that carry credentials are refused, naming the variable and where the credentials go', () => {
+    const cases: ReadonlyArray<readonly [string, string, RegExp]> = [
+      ['REPOGATE_UPSTREAM_URL', 'http://upstream-user:upstream-pass-1111@repo.test', /REPOGATE_UPSTREAM_USERNAME.*REPOGATE_UPSTREAM_PASSWORD/],
+      ['REPOGATE_UPSTREAM_URL', 'https://only-a-user@repo.test/path', /REPOGATE_UPSTREAM_USERNAME/],
+      ['REPOGATE_DOWNLOADS_URL', 'https://MAG1:downloads-pass-2222@downloads.test', /REPOGATE_DOWNLOADS_MAGEID.*REPOGATE_DOWNLOADS_TOKEN/],
+      ['REPOGATE_PUBLIC_URL', 'https://public-user:public-pass-3333@repogate.test', /own keys/],
+    ];
+    for (const [name, value, pointer] of cases) {
+      const env: Record<string, string> = { [name]: value };
+      if (name === 'REPOGATE_DOWNLOADS_URL') Object.assign(env, { REPOGATE_DOWNLOADS_MAGEID: 'MAG1', REPOGATE_DOWNLOADS_TOKEN: 'downloads-token' });
+      const error = configError(env);
+      assert.equal(error.code, 'CONFIG_INVALID');
+      assert.equal(error.exitCode, 2);
+      assert.match(error.message, new RegExp(`^\\s*${name}: must not hold credentials`, 'm'), error.message);
+      assert.match(error.message, pointer, error.message);
+      assert.ok(!/pass-\d{4}|only-a-user/.test(error.message), error.message);
+    }
+  });
+
+  void test('database and Redis URLs may carry passwords', () => {
+    const config = loadConfig({ REPOGATE_DATABASE_URL: 'postgres://repogate:db-pass@db.test/repogate', REDIS_URL: 'redis://:redis-pass@cache.test:6379' });
+    assert.equal(config.databaseUrl, 'postgres://repogate:db-pass@db.test/repogate');
+    assert.equal(config.redisUrl, 'redis://:redis-pass@cache.test:6379');
+  });
+
+  void test('REPOGATE_UPSTREAM_METADATA_HOSTS lists host[:port] keys; a host alone stands for the default ports', () => {
+    const config = loadConfig({ REPOGATE_UPSTREAM_METADATA_HOSTS: ' CDN.Example.test , mirror.test:8443,[::1]:9000,cdn.example.test' });
+    assert.deepEqual(config.upstream.metadataHosts, ['cdn.example.test:80', 'cdn.example.test:443', 'mirror.test:8443', '[::1]:9000']);
+    for (const bad of ['https://cdn.example.test', 'mirror.test:99999', 'a b', 'host/path']) {
+      const error = configError({ REPOGATE_UPSTREAM_METADATA_HOSTS: bad });
+      assert.match(error.message, /^\s*REPOGATE_UPSTREAM_METADATA_HOSTS: /m, error.message);
+    }
+  });
+
   void test(
     'credentials inside a URL value are never echoed in the error',
     () => {
@@ -135,6 +170,8 @@ void describe('loadConfig', () => {
       assert.match(error.message, /REDIS_URL/);
       assert.ok(!error.message.includes('redis-pass-1234'), error.message);
       assert.ok(!error.message.includes('db-pass-5678'), error.message);
+      const raw = configError({ REDIS_URL: 'http://user:part-one@part-two#x@cache.test:6379' });
+      assert.ok(!/part-one|part-two/.test(raw.message), raw.message);
     },
   );
 });

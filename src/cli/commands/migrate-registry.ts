@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { sql, type Kysely, type TableMetadata } from 'kysely';
 import { RepogateError, invalid } from '../../errors.js';
+import { redactUrl as redact } from '../../redact-url.js';
 import type { RegistryDatabase } from '../../registry/database.js';
 import type { Database } from '../../registry/schema.js';
 import { createOutput, renderTable } from '../output.js';
@@ -22,10 +23,6 @@ const registryUrl = (value: string): string => {
   if (!/^(postgres(ql)?:\/\/|sqlite:)/.test(value)) throw invalid(`invalid registry URL "${redact(value)}": expected sqlite:<path> or postgres://…`);
   return value;
 };
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^/@\s:]*):[^/@\s]*@/, '//$1:***@');
-}
 
 /**
  * `repogate migrate-registry --from sqlite:<path> --to postgres://…`: copies every table of one

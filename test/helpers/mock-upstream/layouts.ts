@@ -51,6 +51,8 @@ function doc(value: JsonObject, lastModified: number): RenderedDocument {
 export class DocumentStore {
   private cache = new Map<string, RenderedDocument>();
   private generation = -1;
+  private rootFields: JsonObject = {};
+  private rootFieldsChangedAt = 0;
 
   constructor(
     readonly layout: UpstreamLayout,
@@ -60,7 +62,7 @@ export class DocumentStore {
   /** The document served at `path`, or undefined (→ 404). */
   lookup(path: string): RenderedDocument | undefined {
     this.refresh();
-    if (path === '/packages.json') return this.memo(path, () => this.root());
+    if (path === '/packages.json') return this.memo(path, () => this.withRootFields(this.root()));
     switch (this.layout) {
       case 'composer2':
         return this.lookupComposer2(path);
@@ -69,6 +71,17 @@ export class DocumentStore {
       case 'inline':
         return undefined;
     }
+  }
+
+  /**
+   * Fields that replace (or add to) those of the root document, such as a `metadata-url` on another
+   * host; `{}` restores the normal root. The root's Last-Modified moves on.
+   */
+  setRootFields(fields: JsonObject): void {
+    this.rootFields = { ...fields };
+    // Whole seconds (HTTP dates), always later than the last change, so that a revalidation sees it.
+    this.rootFieldsChangedAt = Math.max(this.rootFieldsChangedAt, Math.floor(Date.now() / 1000) * 1000) + 1000;
+    this.cache.delete('/packages.json');
   }
 
   /** The providers layout's per-package file name for `name` (`/p/v/n$<sha256>.json`). */
@@ -96,6 +109,12 @@ export class DocumentStore {
 
   private notifyUrl(): string {
     return `${this.packages.baseUrl}/notify-batch`;
+  }
+
+  private withRootFields(root: RenderedDocument): RenderedDocument {
+    if (Object.keys(this.rootFields).length === 0) return root;
+    const fields = JSON.parse(root.body.toString('utf8')) as JsonObject;
+    return doc({ ...fields, ...this.rootFields }, Math.max(root.lastModified, this.rootFieldsChangedAt));
   }
 
   private root(): RenderedDocument {

@@ -114,6 +114,8 @@ export interface MockUpstream {
   republishArchive(name: string, version: string): void;
   /** Publishes a new version (metadata changes, Last-Modified moves). */
   addVersion(name: string, version: string): void;
+  /** Replaces or adds fields of the root document (`packages.json`); `{}` restores it. */
+  setRootFields(fields: JsonObject): void;
   /** Stops listening and destroys every open connection, including hanging ones. */
   close(): Promise<void>;
 }
@@ -219,6 +221,10 @@ class MockUpstreamServer implements MockUpstream {
 
   addVersion(name: string, version: string): void {
     this.packages.addVersion(name, version);
+  }
+
+  setRootFields(fields: JsonObject): void {
+    this.documents.setRootFields(fields);
   }
 
   async close(): Promise<void> {
