@@ -2,17 +2,12 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import type { ConditionalHeaders, DocumentSource, UpstreamDocument } from '../cache/document-source.js';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { gunzip, inflate, brotliDecompress } from 'node:zlib';
-import { promisify } from 'node:util';
-import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { decodeBody, header, readLimited, upstreamFailure } from './upstream-bodies.js';
 import type { Metrics } from '../metrics/metrics.js';
-
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
-const brotliAsync = promisify(brotliDecompress);
 
 export interface UpstreamOptions {
   /** Base URL of the upstream repository, without trailing slash (it may have a path). */
@@ -153,9 +148,9 @@ export class UpstreamClient implements DocumentSource {
       raw = await readLimited(response.body, this.#maxBytes);
     } catch (error) {
       this.#breaker.failed();
-      throw this.#translate(error, url, signal.aborted);
+      throw upstreamFailure(error, url, signal.aborted, this.#timeoutMs);
     }
-    const body = await this.#decode(raw, header(response.headers, 'content-encoding'), url);
+    const body = await decodeBody(raw, header(response.headers, 'content-encoding'), url);
     return {
       status: response.statusCode,
       body,
@@ -286,7 +281,7 @@ export class UpstreamClient implements DocumentSource {
   #failed(kind: 'document' | 'archive' | 'notify', error: unknown, url: URL, timedOut: boolean): RepogateError {
     this.#breaker.failed();
     this.#observeCircuit();
-    const translated = this.#translate(error, url, timedOut);
+    const translated = upstreamFailure(error, url, timedOut, this.#timeoutMs);
     this.#metrics?.upstreamRequests.inc({ kind, status: 'error' });
     this.#metrics?.upstreamErrors.inc({ code: translated.code });
     return translated;
@@ -309,66 +304,8 @@ export class UpstreamClient implements DocumentSource {
       );
     }
   }
-
-  async #decode(raw: Buffer, encoding: string | null, url: URL): Promise<Buffer> {
-    try {
-      switch (encoding?.toLowerCase()) {
-        case undefined:
-        case 'identity':
-          return raw;
-        case 'gzip':
-        case 'x-gzip':
-          return await gunzipAsync(raw);
-        case 'deflate':
-          return await inflateAsync(raw);
-        case 'br':
-          return await brotliAsync(raw);
-        default:
-          return raw;
-      }
-    } catch (error) {
-      throw new RepogateError('UPSTREAM_INVALID', `the upstream sent a corrupt compressed body for ${url.pathname}`, { cause: error });
-    }
-  }
-
-  #translate(error: unknown, url: URL, timedOut: boolean): RepogateError {
-    if (error instanceof RepogateError) return error;
-    const path = url.pathname;
-    if (
-      timedOut ||
-      error instanceof undiciErrors.HeadersTimeoutError ||
-      error instanceof undiciErrors.BodyTimeoutError ||
-      error instanceof undiciErrors.ConnectTimeoutError
-    ) {
-      return new RepogateError('UPSTREAM_TIMEOUT', `the upstream repository did not answer ${path} within ${this.#timeoutMs} ms`, { cause: error });
-    }
-    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown';
-    return new RepogateError('UPSTREAM_UNAVAILABLE', `the upstream repository is unreachable for ${path} (${code})`, { cause: error });
-  }
 }
 
 function effectivePort(url: URL): string {
   return url.port || (url.protocol === 'https:' ? '443' : '80');
 }
-
-function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {
-  const value = headers[name];
-  if (Array.isArray(value)) return value[0] ?? null;
-  return value ?? null;
-}
-
-async function readLimited(body: Readable, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    total += buffer.length;
-    if (total > maxBytes) {
-      body.destroy();
-      throw new RepogateError('UPSTREAM_INVALID', `the upstream document is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks, total);
-}
-
