@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { ErrorCode } from '../errors.js';
+import type { ClientAddress } from '../http/client-address.js';
 import type { Registry } from '../registry/registry.js';
 import type { Caller } from './caller.js';
 import { csrfMatches } from './web/csrf.js';
@@ -14,11 +15,6 @@ export type Authentication =
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** The address a request came from (the TCP peer; X-Forwarded-For is not read). */
-export function clientAddress(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
 /**
  * Who is calling: the admin token as a bearer token, a session token as a bearer token, or the
  * page's session cookie. A cookie-authenticated change (POST, PUT, PATCH, DELETE) must carry the
@@ -29,13 +25,15 @@ export class Authenticator {
   readonly #codec: SessionCodec;
   readonly #signIn: SignIn;
   readonly #registry: Registry;
+  readonly #clientAddress: ClientAddress;
   /** Sessions ended by signing out, until they would have expired (this process only). */
   readonly #ended = new LRUCache<string, true>({ max: 20_000, ttlAutopurge: false });
 
-  constructor(deps: { codec: SessionCodec; signIn: SignIn; registry: Registry }) {
+  constructor(deps: { codec: SessionCodec; signIn: SignIn; registry: Registry; clientAddress: ClientAddress }) {
     this.#codec = deps.codec;
     this.#signIn = deps.signIn;
     this.#registry = deps.registry;
+    this.#clientAddress = deps.clientAddress;
   }
 
   /**
@@ -63,7 +61,7 @@ export class Authenticator {
 
   /** Authenticates a request to the JSON API. */
   async api(req: Request): Promise<Authentication> {
-    const address = clientAddress(req);
+    const address = this.#clientAddress(req);
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
       const blocked = await this.#signIn.addressBlocked(address);
