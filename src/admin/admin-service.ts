@@ -108,10 +108,20 @@ export class AdminService {
     return keys.length;
   }
 
+  /** Sets the owner's password; every session of the account ends. */
   async setPassword(caller: Caller, id: string, password: string): Promise<void> {
     this.#ownAccount(caller, id);
     this.#operatorOnly(caller, 'set passwords');
     await this.#registry.accounts.setPassword(id, password, actorOf(caller));
+  }
+
+  /**
+   * Ends every session of the account's owner (the page's and the API's, on every instance), the
+   * caller's own included when it is the owner. The owner or the operator; audited with `detail`.
+   */
+  async signOutEverywhere(caller: Caller, id: string, detail: Record<string, unknown>): Promise<void> {
+    this.#ownAccount(caller, id);
+    await this.#registry.accounts.endSessions(id, actorOf(caller), detail);
   }
 
   // Entitlements and grants

@@ -37,15 +37,17 @@ export class Authenticator {
   }
 
   /**
-   * The session in a token, if it is genuine, unexpired and its owner can still sign in (the account
-   * exists and has a password), so that deleting an account or its password ends its sessions.
+   * The session in a token, if it is genuine, unexpired, and (for an account owner) opened under the
+   * account's current security stamp: setting the password, suspending, deleting the account or
+   * signing out everywhere ends its sessions, on every instance, from the next request on (the stamp
+   * is read from the registry each time).
    */
   async session(token: string | undefined): Promise<Session | undefined> {
     const session = this.#codec.read(token);
     if (session === undefined || this.#ended.has(session.id)) return undefined;
     if (session.caller.kind === 'account') {
-      const account = await this.#registry.accounts.find(session.caller.accountId);
-      if (account?.hasPassword !== true) return undefined;
+      const stamp = await this.#registry.accounts.sessionStamp(session.caller.accountId);
+      if (stamp === undefined || stamp !== session.securityStamp) return undefined;
     }
     return session;
   }

@@ -13,7 +13,7 @@ export function sessionSignInRoutes(deps: ApiDeps): Router {
       sendApiError(res, result.code, result.message, result.code === 'RATE_LIMITED' ? { retryAfterSeconds: result.retryAfterSeconds } : {});
       return;
     }
-    const { token, session } = deps.codec.issue(result.caller);
+    const { token, session } = deps.codec.issue(result.caller, { securityStamp: result.securityStamp });
     res.status(201).json({ token, account: body.mageId.trim().toUpperCase(), expiresAt: new Date(session.expiresAtMs).toISOString() });
   });
   return router;

@@ -54,6 +54,8 @@ function noticeFor(req: Request, keys: readonly AccessKey[]): Notice | undefined
       return { tone: 'success', text: `The key is now called “${name}”.` };
     case 'deleted':
       return { tone: 'success', text: `Key “${name}” is deleted: it no longer works.` };
+    case 'signed-out-everywhere':
+      return { tone: 'success', text: 'Every session of this account’s owner has ended, on every device: they sign in again with their password.' };
     case 'already':
       return {
         tone: 'info',

@@ -38,7 +38,7 @@ export function signInRoutes(deps: WebDeps): Router {
       onError(result.code === 'RATE_LIMITED' ? capitalise(result.message) : capitalise(result.message) + '.');
       return;
     }
-    const { token } = deps.codec.issue(result.caller);
+    const { token } = deps.codec.issue(result.caller, { securityStamp: result.securityStamp });
     setCookie(req, res, sessionCookieName, token, Math.floor(sessionLifetimeMs / 1000));
     clearCookie(req, res, csrfSeedCookieName);
     const next = safeNext((req.query as Record<string, unknown>)['next']);
@@ -51,8 +51,14 @@ export function signInRoutes(deps: WebDeps): Router {
       res.redirect(303, '/');
       return;
     }
-    const signedOut = (req.query as Record<string, unknown>)['signed-out'] === '1';
-    render(res, 200, signedOut ? { info: 'You are signed out.' } : {});
+    const signedOut = (req.query as Record<string, unknown>)['signed-out'];
+    const info =
+      signedOut === 'everywhere'
+        ? 'You are signed out everywhere: every session of your account has ended, on every device.'
+        : signedOut === '1'
+          ? 'You are signed out.'
+          : undefined;
+    render(res, 200, info === undefined ? {} : { info });
   });
 
   router.post('/sign-in', async (req, res) => {

@@ -2,7 +2,7 @@ import type { Account } from '../../../registry/accounts.js';
 import type { IssuedKey } from '../../../registry/keys.js';
 import type { AccountOverview } from '../../admin-service.js';
 import type { Caller } from '../../caller.js';
-import { accountAlerts, downloadsTokenSection, grantsSection, noticeBox, type Notice } from './account-sections.js';
+import { accountAlerts, downloadsTokenSection, grantsSection, noticeBox, sessionsSection, type Notice } from './account-sections.js';
 import { csrfInput, tabs, topbar } from './chrome.js';
 import { html, type SafeHtml } from './html.js';
 import { issuedKeyPanel } from './issued-views.js';
@@ -87,6 +87,7 @@ ${keysTable({ accountId: account.id, keys: overview.keys, today: overview.today,
 ${usagePanel(overview)}
 ${downloadsTokenSection({ overview, csrf: input.csrf, once: input.once(), issuedToken })}
 ${grantsSection(overview)}
+${sessionsSection({ overview, csrf: input.csrf, ownAccount: input.caller.kind === 'account' })}
 </main>
 ${confirmDialog(input.csrf)}`;
   return layout({ title: `Access Keys · ${account.id}`, body, canonical: accessKeysPath(account.id) });
