@@ -2,7 +2,7 @@ import { RepogateError, notFound } from '../errors.js';
 import type { Account } from '../registry/accounts.js';
 import type { AuditEvent } from '../registry/audit.js';
 import type { Entitlement, Grant } from '../registry/entitlements.js';
-import type { AccessKey, IssuedKey, KeyOptions } from '../registry/keys.js';
+import type { AccessKey, IssuedKey, KeyOptions, KeyStatusChange } from '../registry/keys.js';
 import type { Registry } from '../registry/registry.js';
 import type { DownloadToken } from '../registry/tokens.js';
 import { cutoffOf } from '../registry/validation.js';
@@ -175,12 +175,14 @@ export class AdminService {
     return this.#registry.keys.create(accountId, name, options, actorOf(caller));
   }
 
-  async disableKey(caller: Caller, publicKey: string): Promise<AccessKey> {
+  /** Disables a key; `changed` is false (and nothing is recorded) when it already was. */
+  async disableKey(caller: Caller, publicKey: string): Promise<KeyStatusChange> {
     await this.#ownKey(caller, publicKey);
     return this.#registry.keys.disable(publicKey, actorOf(caller));
   }
 
-  async enableKey(caller: Caller, publicKey: string): Promise<AccessKey> {
+  /** Enables a key; `changed` is false (and nothing is recorded) when it already was. */
+  async enableKey(caller: Caller, publicKey: string): Promise<KeyStatusChange> {
     await this.#ownKey(caller, publicKey);
     return this.#registry.keys.enable(publicKey, actorOf(caller));
   }
