@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { RepogateError } from './errors.js';
 import { redactUrl } from './redact-url.js';
+import { assertCidr } from './registry/validation.js';
 
 const wholeNumber = (max: number) =>
   z
@@ -59,6 +60,20 @@ const hostPortList = z
     return nodes;
   });
 
+/** `10.0.0.0/8, 2001:db8::/32, 192.0.2.7` → networks as `address/prefix` (an address alone is one host). */
+const cidrList = z.string().transform((text, ctx) => {
+  const networks: string[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+    try {
+      networks.push(assertCidr(part));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not an address or CIDR such as 10.0.0.0/8 or 2001:db8::/32` });
+      return z.NEVER;
+    }
+  }
+  return networks;
+});
+
 const envSchema = z.object({
   REPOGATE_UPSTREAM_URL: httpUrlWithoutCredentials('set REPOGATE_UPSTREAM_USERNAME and REPOGATE_UPSTREAM_PASSWORD instead').default(
     'https://repo.magento.com',
@@ -104,6 +119,7 @@ const envSchema = z.object({
     .pipe(z.number().min(1_048_576, 'must be at least 1048576 (1 MiB)'))
     .default(268_435_456),
   REPOGATE_ARCHIVE_CACHE_BYTES: wholeNumber(Number.MAX_SAFE_INTEGER).default(10_737_418_240),
+  REPOGATE_TRUSTED_PROXIES: cidrList.optional(),
   REPOGATE_DOWNLOADS_URL: httpUrlWithoutCredentials('set REPOGATE_DOWNLOADS_MAGEID and REPOGATE_DOWNLOADS_TOKEN instead').optional(),
   REPOGATE_DOWNLOADS_MAGEID: optionalString,
   REPOGATE_DOWNLOADS_TOKEN: optionalString,
@@ -151,6 +167,11 @@ export interface Config {
   readonly negativeTtlMs: number;
   readonly memoryCacheBytes: number;
   readonly archiveCacheBytes: number;
+  /**
+   * Networks of the reverse proxies whose X-Forwarded-For names the client (`address/prefix`); empty:
+   * none, the client is the TCP peer. See http/client-address.ts.
+   */
+  readonly trustedProxies: readonly string[];
   readonly downloads: {
     readonly url: string | undefined;
     readonly mageId: string | undefined;
@@ -226,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     negativeTtlMs: e.REPOGATE_NEGATIVE_TTL_SECONDS * 1000,
     memoryCacheBytes: e.REPOGATE_MEMORY_CACHE_BYTES,
     archiveCacheBytes: e.REPOGATE_ARCHIVE_CACHE_BYTES,
+    trustedProxies: Object.freeze(e.REPOGATE_TRUSTED_PROXIES ?? []),
     downloads: Object.freeze({
       url: e.REPOGATE_DOWNLOADS_URL,
       mageId: e.REPOGATE_DOWNLOADS_MAGEID,

@@ -22,6 +22,7 @@ import { DistIndex } from './archives/dist-index.js';
 import { UrlRewriter } from './upstream/url-rewriter.js';
 import type { Config } from './config.js';
 import { RepogateError } from './errors.js';
+import { createClientAddress } from './http/client-address.js';
 import { RenderCache } from './http/rendered.js';
 import type { Logger } from './logger.js';
 import { metricsHandler, withMetricsRoute } from './admin/metrics-route.js';
@@ -107,6 +108,7 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
   });
   closers.add('archive cache', stopArchives);
 
+  const clientAddress = createClientAddress(config.trustedProxies);
   const composerDeps: ComposerDeps = {
     access,
     usage,
@@ -117,9 +119,10 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
     archives,
     publicUrl: config.publicUrl,
     logger,
+    clientAddress,
     notReady: async () => notReady(registry, redis?.commands),
     metrics,
-    downloads: { registry, throttle, logger, upstream: releases },
+    downloads: { registry, throttle, logger, upstream: releases, clientAddress },
   };
   const composerServer = listenComposer(composerDeps, config, closers);
   const adminServer = listenAdmin(config, logger, registry, metrics, () => serverUrl(composerServer), closers);

@@ -115,7 +115,11 @@ export class AccessControl {
     if (this.#timer) clearInterval(this.#timer);
   }
 
-  /** Verifies the Authorization header and the key's own state (enabled, unexpired, address). */
+  /**
+   * Verifies the Authorization header and the key's own state (enabled, unexpired, address). The
+   * secret is checked before the failure limits: a correct key pair is always served, and only a
+   * wrong guess is counted and, once a limit is used up, refused with RATE_LIMITED.
+   */
   async authenticate(authorization: string | undefined, address: string): Promise<AuthResult> {
     let principal: Principal | undefined;
     const verifiedKey = authorization === undefined ? undefined : this.#verified.get(authorization);
@@ -127,29 +131,35 @@ export class AccessControl {
       if (presented.kind === 'none') {
         return deny('AUTH_REQUIRED', 'authentication required: use your repogate public key as username and private key as password');
       }
-      const publicKey = presented.kind === 'basic' && keyStringPattern.test(presented.username) ? presented.username : undefined;
-      const retryAfter = await this.#throttle?.retryAfter(publicKey, address);
-      if (retryAfter !== undefined) {
-        return {
-          ...deny('RATE_LIMITED', `too many failed authentications${publicKey ? ` for public key ${publicKey}` : ''}; try again in ${retryAfter} s`),
-          retryAfterSeconds: retryAfter,
-        };
-      }
-      const failure = async (reason: string): Promise<Denial> => {
-        await this.#throttle?.failed(publicKey, address);
-        return deny('AUTH_INVALID', `invalid credentials: ${reason}`);
-      };
-      if (presented.kind === 'malformed') return failure(presented.reason);
+      if (presented.kind === 'malformed') return this.#wrongGuess(undefined, address, presented.reason);
       const { username, password } = presented;
-      if (publicKey === undefined) return failure('the username must be a public key of 32 hexadecimal characters');
-      const cached = await this.#load(publicKey);
-      if (cached === 'unknown') return failure(`unknown public key ${publicKey}`);
+      if (!keyStringPattern.test(username)) {
+        return this.#wrongGuess(undefined, address, 'the username must be a public key of 32 hexadecimal characters');
+      }
+      const cached = await this.#load(username);
+      if (cached === 'unknown') return this.#wrongGuess(username, address, `unknown public key ${username}`);
       const presentedHash = Buffer.from(hashSecret(password), 'hex');
-      if (!timingSafeEqual(presentedHash, cached.hash)) return failure(`wrong private key for public key ${username}`);
+      if (!timingSafeEqual(presentedHash, cached.hash)) return this.#wrongGuess(username, address, `wrong private key for public key ${username}`);
       this.#verified.set(authorization!, username);
       principal = cached.principal;
     }
     return this.#checkKeyState(principal, address);
+  }
+
+  /**
+   * The answer to credentials that did not verify: counted against the public key (when the username
+   * is one) and the address; 401 while under both limits, else 429 naming the limit that fired (the
+   * address limit never names a key: it is not the client's to know whose key is under attack).
+   */
+  async #wrongGuess(publicKey: string | undefined, address: string, reason: string): Promise<Denial> {
+    const exceeded = await this.#throttle?.recordFailure(publicKey, address);
+    if (exceeded === undefined) return deny('AUTH_INVALID', `invalid credentials: ${reason}`);
+    const wait = exceeded.retryAfterSeconds;
+    const reasonText =
+      exceeded.limit === 'address'
+        ? `too many failed authentications from your address ${address}; try again in ${wait} s (a correct key pair is still accepted)`
+        : `too many failed authentications against public key ${publicKey ?? ''}; try again in ${wait} s (its correct private key is still accepted)`;
+    return { ...deny('RATE_LIMITED', reasonText), retryAfterSeconds: wait };
   }
 
   /** What the principal's account may see today, or why it may see nothing (suspended, no unexpired grant). */

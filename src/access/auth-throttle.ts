@@ -11,16 +11,26 @@ export interface AuthThrottleOptions {
   readonly redis?: Redis | Cluster | undefined;
 }
 
+/** A failed authentication that went over a limit: which one, and when to try again. */
+export interface ThrottleExceeded {
+  /** `address` when the client's address used up its failures (it wins when both did), else `key`. */
+  readonly limit: 'address' | 'key';
+  readonly retryAfterSeconds: number;
+}
+
 /**
  * Counts failed authentications per public key and per client address (rate-limiter-flexible, in
- * Redis when configured). A key under attack is refused with 429 without locking out other keys
- * from the same address.
+ * Redis when configured). Only failures are counted and only failures are refused: a client that
+ * presents a correct secret is never asked here, so wrong guesses against a key (or from a shared
+ * NAT address) cannot lock its owner out.
  */
 export class AuthThrottle {
   readonly #perKey: RateLimiterAbstract;
   readonly #perAddress: RateLimiterAbstract;
+  readonly #options: AuthThrottleOptions;
 
   constructor(options: AuthThrottleOptions) {
+    this.#options = options;
     const make = (prefix: string, points: number): RateLimiterAbstract => {
       const memory = new RateLimiterMemory({ keyPrefix: prefix, points, duration: options.windowSeconds });
       return options.redis
@@ -38,23 +48,35 @@ export class AuthThrottle {
     this.#perAddress = make('addr', options.failuresPerAddress);
   }
 
-  /** Seconds until this key or address may try again, or undefined when it may now. */
-  async retryAfter(publicKey: string | undefined, address: string): Promise<number | undefined> {
+  /**
+   * Counts one failed authentication against the public key (when there is one) and the address,
+   * and says whether that went over a limit. The caller verifies the secret first and calls this only
+   * for a wrong one.
+   */
+  async recordFailure(publicKey: string | undefined, address: string): Promise<ThrottleExceeded | undefined> {
     const [byKey, byAddress] = await Promise.all([
-      publicKey === undefined ? null : this.#perKey.get(publicKey).catch(() => null),
-      this.#perAddress.get(address).catch(() => null),
+      publicKey === undefined ? undefined : count(this.#perKey, publicKey, this.#options.failuresPerKey),
+      count(this.#perAddress, address, this.#options.failuresPerAddress),
     ]);
-    let waitMs = 0;
-    if (byKey && byKey.remainingPoints <= 0) waitMs = Math.max(waitMs, byKey.msBeforeNext);
-    if (byAddress && byAddress.remainingPoints <= 0) waitMs = Math.max(waitMs, byAddress.msBeforeNext);
-    return waitMs > 0 ? Math.max(1, Math.ceil(waitMs / 1000)) : undefined;
+    if (byAddress !== undefined) return { limit: 'address', retryAfterSeconds: Math.max(byAddress, byKey ?? 0) };
+    if (byKey !== undefined) return { limit: 'key', retryAfterSeconds: byKey };
+    return undefined;
   }
 
-  /** Records one failed authentication. */
-  async failed(publicKey: string | undefined, address: string): Promise<void> {
-    await Promise.all([
-      publicKey === undefined ? undefined : this.#perKey.consume(publicKey).catch(() => undefined),
-      this.#perAddress.consume(address).catch(() => undefined),
-    ]);
+
+
+
+}
+
+/**
+ * Adds one failure to `key`'s count; resolves with the seconds until its window ends when the count
+ * is now over `limit`, else undefined. A counter store that fails counts as under the limit.
+ */
+async function count(limiter: RateLimiterAbstract, key: string, limit: number): Promise<number | undefined> {
+  try {
+    const res = await limiter.penalty(key, 1);
+    return res.consumedPoints > limit ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : undefined;
+  } catch {
+    return undefined;
   }
 }

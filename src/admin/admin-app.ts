@@ -1,6 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { composerAuthHost } from '../composer/public-base.js';
 import type { Config } from '../config.js';
+import { createClientAddress } from '../http/client-address.js';
 import { accessLog } from '../http/request-context.js';
 import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/registry.js';
@@ -48,17 +49,19 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   const admin = new AdminService(registry);
   const codec = new SessionCodec(resolveSessionSecret(config, logger), config.adminToken);
   const signIn = new SignIn({ registry, admin, adminToken: config.adminToken, logger, limits: deps.signInLimits });
-  const authenticator = new Authenticator({ codec, signIn, registry });
+  // Sign-in limits and audited addresses follow the client behind REPOGATE_TRUSTED_PROXIES.
+  const clientAddress = createClientAddress(config.trustedProxies);
+  const authenticator = new Authenticator({ codec, signIn, registry, clientAddress });
   const composer = composerLocation(config, deps.composerUrl);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(accessLog(logger));
+  app.use(accessLog(logger, undefined, clientAddress));
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
   });
-  app.use('/api/v1', createApiRouter({ admin, signIn, codec, authenticator, logger }));
+  app.use('/api/v1', createApiRouter({ admin, signIn, codec, authenticator, logger, clientAddress }));
   app.use(
     createWebRouter({
       admin,
@@ -67,6 +70,7 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
       authenticator,
       once: new OnceGuard(),
       logger,
+      clientAddress,
       composerHost: composer.host,
       repositoryUrl: composer.url,
     }),

@@ -2,7 +2,7 @@ import { RepogateError, notFound } from '../errors.js';
 import type { Account } from '../registry/accounts.js';
 import type { AuditEvent } from '../registry/audit.js';
 import type { Entitlement, Grant } from '../registry/entitlements.js';
-import type { AccessKey, IssuedKey, KeyOptions } from '../registry/keys.js';
+import type { AccessKey, IssuedKey, KeyOptions, KeyStatusChange } from '../registry/keys.js';
 import type { Registry } from '../registry/registry.js';
 import type { DownloadToken } from '../registry/tokens.js';
 import { cutoffOf } from '../registry/validation.js';
@@ -108,10 +108,20 @@ export class AdminService {
     return keys.length;
   }
 
+  /** Sets the owner's password; every session of the account ends. */
   async setPassword(caller: Caller, id: string, password: string): Promise<void> {
     this.#ownAccount(caller, id);
     this.#operatorOnly(caller, 'set passwords');
     await this.#registry.accounts.setPassword(id, password, actorOf(caller));
+  }
+
+  /**
+   * Ends every session of the account's owner (the page's and the API's, on every instance), the
+   * caller's own included when it is the owner. The owner or the operator; audited with `detail`.
+   */
+  async signOutEverywhere(caller: Caller, id: string, detail: Record<string, unknown>): Promise<void> {
+    this.#ownAccount(caller, id);
+    await this.#registry.accounts.endSessions(id, actorOf(caller), detail);
   }
 
   // Entitlements and grants
@@ -165,12 +175,14 @@ export class AdminService {
     return this.#registry.keys.create(accountId, name, options, actorOf(caller));
   }
 
-  async disableKey(caller: Caller, publicKey: string): Promise<AccessKey> {
+  /** Disables a key; `changed` is false (and nothing is recorded) when it already was. */
+  async disableKey(caller: Caller, publicKey: string): Promise<KeyStatusChange> {
     await this.#ownKey(caller, publicKey);
     return this.#registry.keys.disable(publicKey, actorOf(caller));
   }
 
-  async enableKey(caller: Caller, publicKey: string): Promise<AccessKey> {
+  /** Enables a key; `changed` is false (and nothing is recorded) when it already was. */
+  async enableKey(caller: Caller, publicKey: string): Promise<KeyStatusChange> {
     await this.#ownKey(caller, publicKey);
     return this.#registry.keys.enable(publicKey, actorOf(caller));
   }

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { ErrorCode } from '../errors.js';
+import type { ClientAddress } from '../http/client-address.js';
 import type { Registry } from '../registry/registry.js';
 import type { Caller } from './caller.js';
 import { csrfMatches } from './web/csrf.js';
@@ -14,11 +15,6 @@ export type Authentication =
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** The address a request came from (the TCP peer; X-Forwarded-For is not read). */
-export function clientAddress(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
 /**
  * Who is calling: the admin token as a bearer token, a session token as a bearer token, or the
  * page's session cookie. A cookie-authenticated change (POST, PUT, PATCH, DELETE) must carry the
@@ -29,25 +25,29 @@ export class Authenticator {
   readonly #codec: SessionCodec;
   readonly #signIn: SignIn;
   readonly #registry: Registry;
+  readonly #clientAddress: ClientAddress;
   /** Sessions ended by signing out, until they would have expired (this process only). */
   readonly #ended = new LRUCache<string, true>({ max: 20_000, ttlAutopurge: false });
 
-  constructor(deps: { codec: SessionCodec; signIn: SignIn; registry: Registry }) {
+  constructor(deps: { codec: SessionCodec; signIn: SignIn; registry: Registry; clientAddress: ClientAddress }) {
     this.#codec = deps.codec;
     this.#signIn = deps.signIn;
     this.#registry = deps.registry;
+    this.#clientAddress = deps.clientAddress;
   }
 
   /**
-   * The session in a token, if it is genuine, unexpired and its owner can still sign in (the account
-   * exists and has a password), so that deleting an account or its password ends its sessions.
+   * The session in a token, if it is genuine, unexpired, and (for an account owner) opened under the
+   * account's current security stamp: setting the password, suspending, deleting the account or
+   * signing out everywhere ends its sessions, on every instance, from the next request on (the stamp
+   * is read from the registry each time).
    */
   async session(token: string | undefined): Promise<Session | undefined> {
     const session = this.#codec.read(token);
     if (session === undefined || this.#ended.has(session.id)) return undefined;
     if (session.caller.kind === 'account') {
-      const account = await this.#registry.accounts.find(session.caller.accountId);
-      if (account?.hasPassword !== true) return undefined;
+      const stamp = await this.#registry.accounts.sessionStamp(session.caller.accountId);
+      if (stamp === undefined || stamp !== session.securityStamp) return undefined;
     }
     return session;
   }
@@ -63,7 +63,7 @@ export class Authenticator {
 
   /** Authenticates a request to the JSON API. */
   async api(req: Request): Promise<Authentication> {
-    const address = clientAddress(req);
+    const address = this.#clientAddress(req);
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
       const blocked = await this.#signIn.addressBlocked(address);

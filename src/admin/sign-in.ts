@@ -17,7 +17,8 @@ export interface SignInLimits {
 export const defaultSignInLimits: SignInLimits = Object.freeze({ failuresPerAddress: 20, failuresPerMageId: 5, windowSeconds: 900 });
 
 export type SignInResult =
-  | { readonly ok: true; readonly caller: Caller }
+  /** `securityStamp`: an owner's account stamp, which the session must carry (none for the operator). */
+  | { readonly ok: true; readonly caller: Caller; readonly securityStamp?: string }
   | { readonly ok: false; readonly code: 'AUTH_INVALID'; readonly message: string }
   | { readonly ok: false; readonly code: 'RATE_LIMITED'; readonly message: string; readonly retryAfterSeconds: number };
 
@@ -60,20 +61,19 @@ export class SignIn {
     const limited = await this.#limited(address, mageId);
     if (limited) return limited;
     const account = mageIdPattern.test(mageId) ? await this.#registry.accounts.find(mageId) : undefined;
-    let ok: boolean;
+    let securityStamp: string | undefined;
     if (account?.hasPassword === true && password.length <= 1024) {
-      ok = await this.#registry.accounts.checkPassword(mageId, password);
+      securityStamp = await this.#registry.accounts.verifyOwner(mageId, password);
     } else {
       // Spend the same time as a real check, so that the answer's timing doesn't tell which MAGEIDs exist.
       this.#dummyHash ??= hashPassword('no account has this password');
       await verifyPassword(password.slice(0, 1024), await this.#dummyHash);
-      ok = false;
     }
-    if (!ok) return this.#failed(address, mageId, 'account');
+    if (securityStamp === undefined) return this.#failed(address, mageId, 'account');
     await this.#byName.delete(mageId);
     const caller = accountCaller(mageId);
     await this.#admin.record(caller, 'session.signed_in', { address, via });
-    return { ok: true, caller };
+    return { ok: true, caller, securityStamp };
   }
 
   /** The operator signs in with the admin token. */

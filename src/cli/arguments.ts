@@ -6,6 +6,7 @@ import {
   assertEmail,
   assertEntitlementName,
   assertMageId,
+  assertNotPast,
   assertPublicKey,
   assertSince,
 } from '../registry/validation.js';
@@ -21,6 +22,8 @@ export const parse = {
   mageId: (value: string): string => assertMageId(value),
   publicKey: (value: string): string => assertPublicKey(value),
   date: (value: string): string => assertDate(value, 'expiry date'),
+  /** `keys create --expires`: a date today or later (UTC), as the registry checks it, naming the option. */
+  keyExpiry: (value: string): string => assertNotPast(assertDate(value, 'expiry date'), new Date().toISOString().slice(0, 10), '--expires'),
   email: (value: string): string => assertEmail(value),
   entitlementName: (value: string): string => assertEntitlementName(value),
   rule: (value: string): string => parseRule(value).source,

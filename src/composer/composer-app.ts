@@ -15,7 +15,7 @@ export function createComposerApp(deps: ComposerDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(accessLog(deps.logger, deps.metrics ? { listener: 'composer', metrics: deps.metrics } : undefined));
+  app.use(accessLog(deps.logger, deps.metrics ? { listener: 'composer', metrics: deps.metrics } : undefined, deps.clientAddress));
   const router = express.Router({ caseSensitive: true, strict: true });
   registerServiceRoutes(router, deps);
   if (deps.downloads) registerDownloadsRoutes(router, deps.downloads);

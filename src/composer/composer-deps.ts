@@ -2,6 +2,7 @@ import type { AccessControl } from '../access/access-control.js';
 import type { ArchiveCache } from '../archives/archive-cache.js';
 import type { UsageRecorder } from '../access/usage-recorder.js';
 import type { DownloadsDeps } from '../downloads/downloads-routes.js';
+import type { ClientAddress } from '../http/client-address.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { UpstreamRepository } from '../upstream/upstream-repository.js';
@@ -21,6 +22,8 @@ export interface ComposerDeps {
   readonly archives: ArchiveCache;
   readonly publicUrl: string | undefined;
   readonly logger: Logger;
+  /** The client's address (through REPOGATE_TRUSTED_PROXIES). */
+  readonly clientAddress: ClientAddress;
   /** Undefined when ready, else what is not. */
   readonly notReady: () => Promise<string | undefined>;
   /** Request, refusal and latency metrics (optional, for tests that build the app alone). */

@@ -92,6 +92,7 @@ export function createComposerLanes(deps: ComposerDeps, fallback: RequestListene
       return;
     }
     const error = answer.kind === 'error' ? answer.code : undefined;
+    answer.facts.address = request.address;
     if (written === undefined) log.add(req, res, counter, path, requestId, started, answer.facts, error);
     else void written.then(() => log.add(req, res, counter, path, requestId, started, answer.facts, error));
   };
@@ -129,7 +130,7 @@ export function createComposerLanes(deps: ComposerDeps, fallback: RequestListene
         break;
     }
     const started = performance.now();
-    const request: ComposerRequest = { req, path: route.path, base: baseOf(req), address: req.socket.remoteAddress ?? 'unknown', requestId: requestIdFor(req) };
+    const request: ComposerRequest = { req, path: route.path, base: baseOf(req), address: deps.clientAddress(req), requestId: requestIdFor(req) };
     let answer: Answer | Promise<Answer>;
     try {
       if (route.to === 'p2') answer = packages.answer(request, route.target);

@@ -29,7 +29,7 @@ const notification = z.object({
  */
 export function registerNotifyBatch(router: Router, deps: ComposerDeps): void {
   router.post('/notify-batch', express.json({ limit: '1mb', type: () => true }), async (req: Request, res: Response) => {
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = deps.clientAddress(req);
     const auth = await deps.access.authenticate(req.headers.authorization, address);
     if (!auth.ok) return sendError(res, auth.code, auth.reason, denialOptions(auth, 'other'));
     const { principal } = auth;

@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, Response, Router } from 'express';
 import type { AuthThrottle } from '../access/auth-throttle.js';
 import { isRepogateError } from '../errors.js';
+import type { ClientAddress } from '../http/client-address.js';
 import { factsOf, requestIdOf } from '../http/request-context.js';
 import { parseRequestPath, segmentsBelow } from '../http/request-path.js';
 import { sendError } from '../http/responses.js';
@@ -19,6 +20,8 @@ export interface DownloadsDeps {
   readonly upstream: UpstreamClient | undefined;
   readonly throttle: AuthThrottle | undefined;
   readonly logger: Logger;
+  /** The client's address (through REPOGATE_TRUSTED_PROXIES). */
+  readonly clientAddress: ClientAddress;
 }
 
 const passHeaders = ['content-type', 'content-length', 'content-disposition', 'last-modified', 'etag', 'content-range', 'accept-ranges'] as const;
@@ -47,24 +50,25 @@ export function registerDownloadsRoutes(router: Router, deps: DownloadsDeps): vo
     const below = segmentsBelow(target.value, downloadsPrefix);
     if (below === undefined) return sendError(res, 'NOT_FOUND', 'release downloads live under /products/downloads/');
     const path = target.value.path;
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = deps.clientAddress(req);
     const presented = parseBasicAuthorization(req.headers.authorization);
     if (presented.kind !== 'basic' || !mageIdPattern.test(presented.username)) {
       res.setHeader('WWW-Authenticate', realm);
       return sendError(res, presented.kind === 'none' ? 'AUTH_REQUIRED' : 'AUTH_INVALID', 'release downloads need your MAGEID as username and your downloads access token as password', 401);
     }
     const { username: mageId, password: token } = presented;
-    const retryAfter = await deps.throttle?.retryAfter(mageId, address);
-    if (retryAfter !== undefined) {
-      res.setHeader('Retry-After', String(retryAfter));
-      return sendError(res, 'RATE_LIMITED', `too many failed attempts for ${mageId}; try again in ${retryAfter} s`);
-    }
+    // The token is checked first: wrong guesses are counted and refused, never the right token.
     const checked = await deps.registry.tokens.check(mageId, token);
     if (!checked.ok) {
       if (checked.suspended !== undefined) {
         return sendError(res, 'ACCOUNT_SUSPENDED', `account ${mageId} suspended: ${checked.suspended}`);
       }
-      await deps.throttle?.failed(mageId, address);
+      const exceeded = await deps.throttle?.recordFailure(mageId, address);
+      if (exceeded !== undefined) {
+        const wait = exceeded.retryAfterSeconds;
+        const limit = exceeded.limit === 'address' ? `from your address ${address}` : `for ${mageId}`;
+        return sendError(res, 'RATE_LIMITED', `too many failed attempts ${limit}; try again in ${wait} s (the right token is still accepted)`, { retryAfterSeconds: wait });
+      }
       res.setHeader('WWW-Authenticate', realm);
       return sendError(res, 'AUTH_INVALID', `invalid MAGEID or downloads access token for ${mageId} (a newly generated token replaces the previous one)`, 401);
     }

@@ -27,6 +27,8 @@ export interface RequestFacts {
   key?: Pick<Principal, 'keyName' | 'publicKey'>;
   package?: string;
   cache?: string;
+  /** The client's address, when it is not the TCP peer's (REPOGATE_TRUSTED_PROXIES). */
+  address?: string;
   upstreamMs?: number;
 }
 
@@ -125,7 +127,7 @@ export function accessLogFields(
     path,
     status: res.statusCode,
     ms: Math.round(ms * 10) / 10,
-    address: req.socket.remoteAddress,
+    address: facts.address ?? req.socket.remoteAddress,
     key: facts.key?.keyName,
     publicKey: facts.key?.publicKey,
     package: facts.package,
@@ -140,7 +142,7 @@ export function accessLogFields(
  * Gives each request an id (the client's X-Request-Id when sane) and, when it ends, logs it and
  * counts it (requests by route and status, latency, refusals by reason).
  */
-export function accessLog(logger: Logger, observe?: { listener: 'composer' | 'admin'; metrics: Metrics }) {
+export function accessLog(logger: Logger, observe?: { listener: 'composer' | 'admin'; metrics: Metrics }, clientAddress?: (req: IncomingMessage) => string) {
   // One counter per route label (a small fixed set: routeOf).
   const counters = new Map<string, RouteCounter>();
   const counterOf = (o: NonNullable<typeof observe>, path: string): RouteCounter => {
@@ -153,6 +155,7 @@ export function accessLog(logger: Logger, observe?: { listener: 'composer' | 'ad
     const started = performance.now();
     const id = requestIdFor(req);
     res.locals['requestId'] = id;
+    if (clientAddress) factsOf(res).address = clientAddress(req);
     res.setHeader('X-Request-Id', id);
     res.on('close', () => {
       const facts = factsOf(res);

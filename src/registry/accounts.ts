@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import type { Selectable } from 'kysely';
 import { RepogateError, invalid, notFound } from '../errors.js';
 import type { Actor, RegistryContext } from './context.js';
 import type { AccountsTable } from './schema.js';
@@ -14,7 +16,7 @@ export interface Account {
   readonly createdAt: string;
 }
 
-export function toAccount(row: AccountsTable): Account {
+export function toAccount(row: Selectable<AccountsTable>): Account {
   return {
     id: row.id,
     name: row.name,
@@ -28,7 +30,16 @@ export function toAccount(row: AccountsTable): Account {
 
 export const minPasswordLength = 10;
 
-/** Accounts (MAGEIDs): create, list, suspend with a reason, resume, delete, owner password. */
+/** A new security stamp: every session opened before it was set ends. */
+function newSecurityStamp(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * Accounts (MAGEIDs): create, list, suspend with a reason, resume, delete, owner password. Setting
+ * the password, suspending and `endSessions` replace the account's security stamp, which ends every
+ * session of its owner (deleting the account ends them with its row).
+ */
 export class AccountService {
   readonly #ctx: RegistryContext;
 
@@ -41,7 +52,7 @@ export class AccountService {
     const name = assertName(input.name, 'account name');
     const email = input.email === undefined ? null : assertEmail(input.email);
     if (await this.find(id)) throw new RepogateError('ALREADY_EXISTS', `account ${id} already exists`);
-    const row: AccountsTable = {
+    const row: Selectable<AccountsTable> = {
       id,
       name,
       email,
@@ -49,6 +60,7 @@ export class AccountService {
       suspension_reason: null,
       password_hash: null,
       created_at: this.#ctx.nowIso(),
+      security_stamp: newSecurityStamp(),
     };
     await this.#ctx.write(
       actor,
@@ -81,7 +93,11 @@ export class AccountService {
     await this.#ctx.write(
       actor,
       (trx) =>
-        trx.updateTable('accounts').set({ status: 'suspended', suspension_reason: text }).where('id', '=', id).execute(),
+        trx
+          .updateTable('accounts')
+          .set({ status: 'suspended', suspension_reason: text, security_stamp: newSecurityStamp() })
+          .where('id', '=', id)
+          .execute(),
       () => ({ action: 'account.suspended', accountId: id, detail: { reason: text } }),
     );
     return this.get(id);
@@ -117,19 +133,48 @@ export class AccountService {
     const hash = await hashPassword(password);
     await this.#ctx.write(
       actor,
-      (trx) => trx.updateTable('accounts').set({ password_hash: hash }).where('id', '=', id).execute(),
+      (trx) => trx.updateTable('accounts').set({ password_hash: hash, security_stamp: newSecurityStamp() }).where('id', '=', id).execute(),
       () => ({ action: 'account.password_set', accountId: id }),
+    );
+  }
+
+  /** Ends every session of the account's owner, on every instance (`session.signed_out_everywhere`). */
+  async endSessions(id: string, actor: Actor, detail: Record<string, unknown> = {}): Promise<void> {
+    await this.get(id);
+    await this.#ctx.write(
+      actor,
+      (trx) => trx.updateTable('accounts').set({ security_stamp: newSecurityStamp() }).where('id', '=', id).execute(),
+      () => ({ action: 'session.signed_out_everywhere', accountId: id, detail }),
     );
   }
 
   /** True when the account exists, has a password and `password` is it. */
   async checkPassword(id: string, password: string): Promise<boolean> {
+    return (await this.verifyOwner(id, password)) !== undefined;
+  }
+
+  /**
+   * For signing in: the account's security stamp when it exists, has a password and `password` is
+   * it; else undefined. (Stamp and hash are read together, so a session opened while the password
+   * changes carries the stamp of the password it was checked against.)
+   */
+  async verifyOwner(id: string, password: string): Promise<string | undefined> {
     const row = await this.#ctx.db
       .selectFrom('accounts')
-      .select('password_hash')
+      .select(['password_hash', 'security_stamp'])
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!row?.password_hash) return false;
-    return verifyPassword(password, row.password_hash);
+    if (!row?.password_hash) return undefined;
+    return (await verifyPassword(password, row.password_hash)) ? row.security_stamp : undefined;
+  }
+
+  /** The stamp sessions of this account must carry; undefined when its owner can't sign in (no account, no password). */
+  async sessionStamp(id: string): Promise<string | undefined> {
+    const row = await this.#ctx.db
+      .selectFrom('accounts')
+      .select(['password_hash', 'security_stamp'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.password_hash ? row.security_stamp : undefined;
   }
 }

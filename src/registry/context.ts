@@ -17,6 +17,9 @@ export interface AuditEntry {
 
 export type Tx = Transaction<Database>;
 
+/** Rolls back a write that turned out to change nothing (see `RegistryContext.write`). */
+class NothingChanged extends Error {}
+
 /**
  * What the registry services share: the database, the clock, and `write`, which runs a change in a
  * transaction that first bumps the registry version (so other processes see that something changed,
@@ -40,23 +43,28 @@ export class RegistryContext {
     return this.nowIso().slice(0, 10);
   }
 
-  /** Runs `fn` in a write transaction, records `audit(result)` and announces the change once committed. */
-  async write<T>(actor: Actor, fn: (trx: Tx) => Promise<T>, audit: (result: T) => AuditEntry): Promise<T> {
-    let change: AuditEntry | undefined;
-    const result = await this.db
-      .transaction()
-      .execute(async (trx) => {
+  /**
+   * Runs `fn` in a write transaction, records `audit(result)` and announces the change once committed.
+   * When `audit` returns null, `fn` changed nothing (a conditional update that matched no row): the
+   * transaction is rolled back, so that there is no audit event, no version bump and no announcement.
+   */
+  async write<T>(actor: Actor, fn: (trx: Tx) => Promise<T>, audit: (result: T) => AuditEntry | null): Promise<T> {
+    let change: AuditEntry | null = null;
+    let result: { value: T } | undefined;
+    try {
+      await this.db.transaction().execute(async (trx) => {
         await sql`update registry_state set version = version + 1 where id = 1`.execute(trx);
         const value = await fn(trx);
+        result = { value };
         change = audit(value);
+        if (change === null) throw new NothingChanged();
         await this.appendAudit(trx, actor, change);
-        return value;
-      })
-      .catch((error: unknown) => {
-        throw translateConstraintError(error);
       });
-    for (const listener of this.#listeners) listener(change!);
-    return result;
+    } catch (error) {
+      if (!(error instanceof NothingChanged)) throw translateConstraintError(error);
+    }
+    if (change !== null) for (const listener of this.#listeners) listener(change);
+    return result!.value;
   }
 
   /** Appends one audit event (inside `write`'s transaction, or alone for events that change nothing). */

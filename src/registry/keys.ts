@@ -4,7 +4,7 @@ import { parseJsonList } from './context.js';
 import { parseRules } from './rules.js';
 import type { AccessKeysTable } from './schema.js';
 import { generateKeyString, hashSecret } from './secrets.js';
-import { assertCidr, assertDate, assertMageId, assertName, assertPublicKey } from './validation.js';
+import { assertCidr, assertDate, assertMageId, assertName, assertNotPast, assertPublicKey } from './validation.js';
 
 export interface AccessKey {
   readonly publicKey: string;
@@ -17,6 +17,12 @@ export interface AccessKey {
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
   readonly lastUsedAddress: string | null;
+}
+
+/** A key after `disable` or `enable`: `changed` is false when it already had that status (nothing was written). */
+export interface KeyStatusChange {
+  readonly key: AccessKey;
+  readonly changed: boolean;
 }
 
 /** A key as created or regenerated: the only time the private key exists outside the client. */
@@ -58,7 +64,8 @@ export class KeyService {
     assertMageId(accountId);
     const keyName = assertName(name, 'key name');
     const scope = options.scope && options.scope.length > 0 ? parseRules(options.scope).map((r) => r.source) : null;
-    const expiresOn = options.expiresOn === undefined ? null : assertDate(options.expiresOn, 'expiry date');
+    const expiresOn =
+      options.expiresOn === undefined ? null : assertNotPast(assertDate(options.expiresOn, 'expiry date'), this.#ctx.today(), 'expiry date');
     const cidrs = options.cidrs && options.cidrs.length > 0 ? options.cidrs.map(assertCidr) : null;
     const account = await this.#ctx.db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
     if (!account) throw notFound(`account ${accountId} not found`);
@@ -112,12 +119,14 @@ export class KeyService {
     return key;
   }
 
-  disable(publicKey: string, actor: Actor): Promise<AccessKey> {
-    return this.#update(publicKey, { status: 'disabled' }, 'key.disabled', actor);
+  /** Disables a key; a key already disabled is left as it is (no audit event). */
+  disable(publicKey: string, actor: Actor): Promise<KeyStatusChange> {
+    return this.#setStatus(publicKey, 'disabled', 'key.disabled', actor);
   }
 
-  enable(publicKey: string, actor: Actor): Promise<AccessKey> {
-    return this.#update(publicKey, { status: 'enabled' }, 'key.enabled', actor);
+  /** Enables a key; a key already enabled is left as it is (no audit event). */
+  enable(publicKey: string, actor: Actor): Promise<KeyStatusChange> {
+    return this.#setStatus(publicKey, 'enabled', 'key.enabled', actor);
   }
 
   rename(publicKey: string, name: string, actor: Actor): Promise<AccessKey> {
@@ -180,9 +189,23 @@ export class KeyService {
     });
   }
 
+  /**
+   * The status changes only where it differs, in the same transaction as the audit event: of two
+   * concurrent disables, one writes and the other finds nothing to do.
+   */
+  async #setStatus(publicKey: string, status: AccessKeysTable['status'], action: string, actor: Actor): Promise<KeyStatusChange> {
+    const key = await this.get(publicKey);
+    const updated = await this.#ctx.write(
+      actor,
+      (trx) => trx.updateTable('access_keys').set({ status }).where('public_key', '=', publicKey).where('status', '!=', status).executeTakeFirst(),
+      (result) => (result.numUpdatedRows > 0n ? { action, accountId: key.accountId, publicKey, detail: { name: key.name } } : null),
+    );
+    return { key: await this.get(publicKey), changed: updated.numUpdatedRows > 0n };
+  }
+
   async #update(
     publicKey: string,
-    changes: Partial<Pick<AccessKeysTable, 'status' | 'name'>>,
+    changes: Partial<Pick<AccessKeysTable, 'name'>>,
     action: string,
     actor: Actor,
     detail?: Record<string, unknown>,

@@ -115,6 +115,16 @@ function migrations(dialect: RegistryDialect): Record<string, Migration> {
         await db.schema.createIndex('audit_events_account').on('audit_events').columns(['account_id', 'at']).execute();
       },
     },
+    // Sessions of the Access Keys page and the admin API end when the account's stamp changes (src/registry/accounts.ts).
+    '0004_security_stamp': {
+      async up(db: AnyDb) {
+        await db.schema.alterTable('accounts').addColumn('security_stamp', 'text', (c) => c.notNull().defaultTo('')).execute();
+        await (dialect === 'postgres'
+          ? sql`update accounts set security_stamp = md5(random()::text || clock_timestamp()::text || id)`
+          : sql`update accounts set security_stamp = lower(hex(randomblob(16)))`
+        ).execute(db);
+      },
+    },
   };
 }
 

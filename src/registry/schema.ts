@@ -12,6 +12,11 @@ export interface AccountsTable {
   suspension_reason: string | null;
   password_hash: string | null;
   created_at: string;
+  /**
+   * Random; replaced whenever the owner's sessions must end (password set, suspension, "sign out
+   * everywhere"). A session carries the stamp it was opened with and holds only while it matches.
+   */
+  security_stamp: Generated<string>;
 }
 
 export interface EntitlementsTable {

@@ -45,6 +45,15 @@ export function assertDate(value: string, what: string): string {
   return value;
 }
 
+/**
+ * A last day (`YYYY-MM-DD`, already checked) that is today or later: a key that expired before it was
+ * made would never work. `what` names the value as the caller knows it (`expiry date`, `--expires`).
+ */
+export function assertNotPast(date: string, today: string, what: string): string {
+  if (date < today) throw invalid(`${what} ${date} is in the past (today is ${today}, UTC): give today or a later date`);
+  return date;
+}
+
 export function assertEmail(value: string): string {
   if (!/^[^\s@]+@[^\s@]+$/.test(value) || value.length > 254) throw invalid(`invalid email address "${value}"`);
   return value;

@@ -174,6 +174,35 @@ void describe('admin API: access keys and the downloads access token', () => {
     assert.equal((await repogate.registry.keys.list(alice)).length, 0, 'nothing was created');
   });
 
+  void test('a key expiring on a day already past is refused with VALIDATION, like the CLI; today is accepted', async () => {
+    const api = asAlice();
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const refused = await api.post(`/accounts/${alice}/keys`, { name: 'expired already', expiresOn: yesterday });
+    assert.equal(refused.status, 400);
+    assert.equal(codeOf(refused), 'VALIDATION');
+    assert.match((refused.body as { warning: string }).warning, new RegExp(`^expiry date ${yesterday} is in the past`));
+    assert.ok(!(await repogate.registry.keys.list(alice)).some((k) => k.name === 'expired already'), 'nothing was created');
+    const created = await api.post(`/accounts/${alice}/keys`, { name: 'last day today', expiresOn: today });
+    assert.equal(created.status, 201);
+    await api.delete(`/keys/${(created.body as IssuedKey).publicKey}`);
+  });
+
+  void test('disabling a disabled key (or enabling an enabled one) is 200 with the key unchanged, and records nothing', async () => {
+    const api = asAlice();
+    const issued = (await api.post(`/accounts/${alice}/keys`, { name: 'twice' })).body as IssuedKey;
+    const enabledAgain = await api.post(`/keys/${issued.publicKey}/enable`);
+    assert.equal(enabledAgain.status, 200);
+    assert.equal(cliShapes.key.parse(enabledAgain.body).status, 'enabled');
+    const first = await api.post(`/keys/${issued.publicKey}/disable`);
+    const second = await api.post(`/keys/${issued.publicKey}/disable`);
+    assert.equal(second.status, 200);
+    assert.deepEqual(second.body, first.body, 'the key as it is');
+    const trail = await repogate.registry.audit.list({ publicKey: issued.publicKey });
+    assert.deepEqual(trail.map((e) => e.action), ['key.disabled', 'key.created']);
+    await api.delete(`/keys/${issued.publicKey}`);
+  });
+
   void test('the downloads access token: generated, shown once, replaced by the next one', async () => {
     const api = asAlice();
     assert.deepEqual((await api.get(`/accounts/${alice}/downloads-token`)).body, { account: alice, exists: false, createdAt: null });

@@ -194,6 +194,37 @@ void describe('the Access Keys page over HTTP (forms, sessions, CSRF, refusals)'
     assert.deepEqual(actors.map((e) => e.action).reverse(), ['key.disabled', 'key.enabled', 'key.renamed', 'key.deleted']);
   });
 
+  void test('disabling a disabled key from a stale page changes nothing, records nothing, and says so', async () => {
+    const { agent, csrf } = await signedIn();
+    const { key } = await repogate.registry.keys.create(owner, 'stale tab', {}, testActor);
+    const base = `/accounts/${owner}/keys/${key.publicKey}`;
+    assert.equal((await agent.post(`${base}/disable`).type('form').send({ _csrf: csrf })).status, 303);
+    const again = await agent.post(`${base}/disable`).type('form').send({ _csrf: csrf });
+    assert.equal(again.headers['location'], `/accounts/${owner}/access-keys?done=already-disabled&key=${key.publicKey}`);
+    assert.match((await agent.get(again.headers['location'] as string)).text, /Key “stale tab” is already disabled: nothing changed\./);
+    await agent.post(`${base}/enable`).type('form').send({ _csrf: csrf });
+    const enabledAgain = await agent.post(`${base}/enable`).type('form').send({ _csrf: csrf });
+    assert.match((await agent.get(enabledAgain.headers['location'] as string)).text, /Key “stale tab” is already enabled: nothing changed\./);
+    const trail = await repogate.registry.audit.list({ publicKey: key.publicKey });
+    assert.deepEqual(trail.map((e) => e.action), ['key.enabled', 'key.disabled', 'key.created']);
+  });
+
+  void test('the create form takes an optional last day, and refuses one already past', async () => {
+    const { agent, csrf, page } = await signedIn();
+    assert.match(page, /<label for="key-expires">Last day \(optional\)<\/label><input type="date" id="key-expires" name="expires" min="\d{4}-\d{2}-\d{2}"/);
+    const refused = await agent.post(`/accounts/${owner}/keys`).type('form').send({ _csrf: csrf, once: onceOf(page), name: 'yesterday’s key', expires: '2020-01-31' });
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /Expiry date 2020-01-31 is in the past/);
+    assert.match(refused.text, /id="key-expires" name="expires" min="[^"]+" value="2020-01-31"/, 'the form keeps what was typed');
+    assert.ok(!(await repogate.registry.keys.list(owner)).some((k) => k.name === 'yesterday’s key'), 'nothing was created');
+
+    const later = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const fresh = await agent.get(`/accounts/${owner}/access-keys`);
+    const created = await agent.post(`/accounts/${owner}/keys`).type('form').send({ _csrf: csrf, once: onceOf(fresh.text), name: 'month key', expires: later });
+    assert.equal(created.status, 200);
+    assert.equal((await repogate.registry.keys.list(owner)).find((k) => k.name === 'month key')?.expiresOn, later);
+  });
+
   void test('another account is not found: its page, its keys and its token, whatever the URL says', async () => {
     const { agent, csrf } = await signedIn();
     const attempts = [

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { z } from 'zod';
 import { cliShapes, expectFailure, runCli, runJson, runOk, suiteDataDir } from '../helpers/cli.js';
 
 const account = 'MAG200001';
@@ -83,6 +84,39 @@ void describe('repogate keys', { concurrency: true }, () => {
     assert.match(await runOk(['keys', 'rename', key.publicKey, 'dave laptop'], options), /dave laptop/);
     const after = await showKey(key.publicKey);
     assert.deepEqual([after.status, after.name], ['enabled', 'dave laptop']);
+  });
+
+  void test('disabling a disabled key (or enabling an enabled one) changes nothing, records nothing, and says so', async () => {
+    const key = await createKey('gina');
+    const actionsOf = async (): Promise<string[]> =>
+      z.array(z.object({ action: z.string() })).parse(await runJson(['audit', '--key', key.publicKey], options)).map((e) => e.action);
+
+    assert.match(await runOk(['keys', 'enable', key.publicKey], options), new RegExp(`^Key "gina" \\(${key.publicKey}\\) is already enabled: nothing changed\\.$`, 'm'));
+    assert.match(await runOk(['keys', 'disable', key.publicKey], options), /^Disabled key "gina"/m);
+    const again = await runCli(['keys', 'disable', key.publicKey], options);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`^Key "gina" \\(${key.publicKey}\\) is already disabled: nothing changed\\.$`, 'm'));
+    const json = cliShapes.key.parse(await runJson(['keys', 'disable', key.publicKey], options));
+    assert.equal(json.status, 'disabled', '--json prints the key as it is');
+    assert.deepEqual(await actionsOf(), ['key.disabled', 'key.created'], 'one audit event for the one change');
+  });
+
+  void test('create --expires with a day already past is refused (exit 2, VALIDATION) naming --expires; today is accepted', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const create = ['keys', 'create', '--account', account, '--name', 'already expired'];
+    const human = await expectFailure([...create, '--expires', yesterday], options, 2, '--expires', yesterday);
+    assert.match(human.stderr, /in the past/);
+    const result = await runCli([...create, '--expires', '2020-01-31', '--json'], options);
+    assert.equal(result.code, 2);
+    const error = cliShapes.error.parse(JSON.parse(result.stderr));
+    assert.equal(error.error.code, 'VALIDATION');
+    assert.match(error.error.message, /^--expires 2020-01-31 is in the past/);
+    const listed = cliShapes.key.array().parse(await runJson(['keys', 'list', '--account', account], options));
+    assert.ok(!listed.some((k) => k.name === 'already expired'), 'nothing was created');
+
+    const lastDay = await createKey('last day today', '--expires', today);
+    assert.equal((await showKey(lastDay.publicKey)).expiresOn, today);
   });
 
   void test('delete removes the key', async () => {

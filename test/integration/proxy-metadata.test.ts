@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { openRegistryDatabase } from '../../src/registry/database.js';
+import { createRegistry } from '../../src/registry/registry.js';
 import { startMockUpstream, type MockUpstream, type UpstreamLayout } from '../helpers/mock-upstream/index.js';
 import { createTestKey, defineStandardEntitlements, startTestRepogate, testActor, type TestKey, type TestRepogate } from '../helpers/repogate.js';
 
@@ -205,7 +208,9 @@ describe('credential and account outcomes', () => {
     assert.equal((await p2(renewedAuth)).status, 200);
     await repogate.registry.keys.delete(renewed.key.publicKey, testActor);
     await expectRefusal(await p2(renewedAuth), 401, 'AUTH_INVALID');
-    const expired = await createTestKey(repogate.registry, { expiresOn: '2020-01-31' });
+    // A key can't be created already expired: this one was made in January 2020, to last the month.
+    const in2020 = createRegistry(await openRegistryDatabase(`sqlite:${join(repogate.dataDir, 'registry.sqlite')}`), { now: () => new Date('2020-01-02T10:00:00Z') });
+    const expired = await createTestKey(in2020, { expiresOn: '2020-01-31' }).finally(() => in2020.close());
     await expectRefusal(await p2(expired.authorization), 401, 'KEY_EXPIRED', /expired on 2020-01-31/);
   });
 

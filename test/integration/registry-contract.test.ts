@@ -179,8 +179,20 @@ for (const store of [sqliteStore, postgresStore]) {
       assert.deepEqual((await registry.keys.list(id)).map((k) => k.name).sort(), ['alice laptop', 'ci']);
       await rejectsWith(registry.keys.create('MAG999999999998', 'nobody', {}, actor), 'NOT_FOUND');
 
-      assert.equal((await registry.keys.disable(publicKey, actor)).status, 'disabled');
-      assert.equal((await registry.keys.enable(publicKey, actor)).status, 'enabled');
+      assert.equal((await registry.keys.disable(publicKey, actor)).key.status, 'disabled');
+      const unchanged = await registry.version();
+      const again = await registry.keys.disable(publicKey, actor);
+      assert.deepEqual([again.changed, again.key.status], [false, 'disabled'], 'disabling a disabled key changes nothing');
+      assert.equal(await registry.version(), unchanged, 'and is no registry change');
+      assert.deepEqual(
+        (await registry.audit.list({ publicKey })).map((e) => e.action),
+        ['key.disabled', 'key.created'],
+        'nor an audit event',
+      );
+      const [one, other] = await Promise.all([registry.keys.enable(publicKey, actor), registry.keys.enable(publicKey, actor)]);
+      assert.deepEqual([one.changed, other.changed].sort(), [false, true], 'of two concurrent enables, one changes the key');
+      assert.equal((await registry.keys.enable(publicKey, actor)).key.status, 'enabled');
+      await rejectsWith(registry.keys.create(id, 'expired', { expiresOn: '2020-01-31' }, actor), 'VALIDATION');
       assert.equal((await registry.keys.rename(publicKey, 'alice desktop', actor)).name, 'alice desktop');
 
       const versionBefore = await registry.version();

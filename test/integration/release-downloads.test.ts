@@ -75,6 +75,22 @@ describe('release downloads with MAGEID:TOKEN', () => {
     assert.ok(trail.some((e) => e.action === 'release.downloaded'));
   });
 
+  test('wrong tokens are limited without locking out the right one: 429 for guesses, 200 for the token', async () => {
+    await repogate.registry.accounts.create({ id: 'MAG124', name: 'Guessed' }, testActor);
+    const { token } = await repogate.registry.tokens.generate('MAG124', testActor);
+    const get = (password: string): Promise<Response> =>
+      fetch(`${repogate.url}/products/downloads/info/help`, { headers: { authorization: basic('MAG124', password) } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await get(`wrong-${i}`)).status);
+    assert.ok(statuses.slice(0, 20).every((s) => s === 401), statuses.join(' '));
+    const limited = await get('wrong-again');
+    assert.equal(limited.status, 429);
+    assert.ok(limited.headers.get('retry-after'));
+    assert.match(((await limited.json()) as { warning: string }).warning, /for MAG124/);
+    const right = await get(token);
+    assert.equal(right.status, 200, 'the right token is served while guesses are refused');
+  });
+
   test('wrong or missing credentials are 401, a suspended account 403 with the reason; nothing leaks', async () => {
     const { token } = await repogate.registry.tokens.generate('MAG123', testActor);
     assert.equal((await download('info/help')).status, 401);

@@ -46,8 +46,9 @@ describe('brute force', () => {
     assert.ok(statuses.slice(0, 20).every((st) => st === 401), 'the first failures are plain 401s');
     assert.equal(statuses.at(-1), 429);
     assert.ok(retryAfter !== null && Number(retryAfter) > 0, `Retry-After: ${retryAfter}`);
-    // the attacked key is throttled even with its right secret, until the window passes …
+    // a further wrong secret for the attacked key waits until the window passes, its right one does not …
     assert.equal((await fetch(`${s.repogate.url}/packages.json`, { headers: { authorization: `Basic ${Buffer.from(`${s.key.publicKey}:x`).toString('base64')}` } })).status, 429);
+    assert.equal((await fetch(`${s.repogate.url}/packages.json`, { headers: { authorization: s.key.authorization } })).status, 200);
     // … but another key from the same address is not
     const other = await createTestKey(s.repogate.registry, { accountId: s.key.accountId, keyName: 'colleague' });
     assert.equal((await fetch(`${s.repogate.url}/packages.json`, { headers: { authorization: other.authorization } })).status, 200);

@@ -46,6 +46,8 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
           REDIS_URL: redis.url,
           REPOGATE_AUTH_FAILURES_PER_KEY: '4',
           REPOGATE_ARCHIVE_CACHE_BYTES: '0',
+          // Instances behind one load balancer share the session secret, so that a session works on both.
+          REPOGATE_SESSION_SECRET: 'session secret shared by both instances 0123456789',
         },
       });
     [a, b] = await Promise.all([start(), start()]);
@@ -182,6 +184,8 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
     for (const instance of [a, b, a, b]) assert.equal(await outcome(instance, '/packages.json', wrong), '401 AUTH_INVALID');
     assert.equal(await outcome(a, '/packages.json', wrong), '429 RATE_LIMITED');
     assert.equal(await outcome(b, '/packages.json', wrong), '429 RATE_LIMITED');
+    assert.equal(await outcome(a, '/packages.json', key), '200', 'the right pair is still served on both');
+    assert.equal(await outcome(b, '/packages.json', key), '200');
 
     const other = await createTestKey(a.registry, { grants: ['open-source'] });
     assert.equal(await outcome(b, '/packages.json', other), '200');
@@ -189,6 +193,51 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
     const seen = await a.registry.keys.get(other.publicKey);
     assert.ok(seen.lastUsedAt !== null, 'A sees the last use recorded by B');
     assert.equal(seen.lastUsedAddress, '127.0.0.1');
+  });
+
+  void test('an owner’s sessions end on both instances within a second of a password change or “sign out everywhere” on either', async (t) => {
+    if (!available(t)) return;
+    const id = 'MAG760001';
+    await a.registry.accounts.create({ id, name: 'Two Instances Ltd' }, testActor);
+    await a.registry.accounts.setPassword(id, 'first password 1', testActor);
+    const signIn = async (instance: TestRepogate, password: string): Promise<string> => {
+      const response = await fetch(`${instance.adminUrl}/api/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mageId: id, password }),
+      });
+      assert.equal(response.status, 201);
+      return ((await response.json()) as { token: string }).token;
+    };
+    const me = async (instance: TestRepogate, token: string): Promise<number> => {
+      const response = await fetch(`${instance.adminUrl}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    const endedWithin = async (token: string, started: number): Promise<number> => {
+      for (const instance of [a, b]) {
+        while ((await me(instance, token)) !== 401) {
+          assert.ok(performance.now() - started < 5000, 'the session still works');
+          await delay(10);
+        }
+      }
+      return performance.now() - started;
+    };
+
+    const first = await signIn(a, 'first password 1');
+    assert.deepEqual([await me(a, first), await me(b, first)], [200, 200], 'one session, both instances');
+    let started = performance.now();
+    await b.registry.accounts.setPassword(id, 'second password 2', testActor);
+    const afterPassword = await endedWithin(first, started);
+    assert.ok(afterPassword < 1000, `ended on both after ${Math.round(afterPassword)} ms`);
+
+    const second = await signIn(b, 'second password 2');
+    assert.equal(await me(a, second), 200);
+    started = performance.now();
+    const out = await fetch(`${a.adminUrl}/api/v1/accounts/${id}/sessions`, { method: 'DELETE', headers: { authorization: `Bearer ${second}` } });
+    assert.equal(out.status, 200);
+    const afterSignOut = await endedWithin(second, started);
+    assert.ok(afterSignOut < 1000, `ended on both after ${Math.round(afterSignOut)} ms`);
   });
 
   void test('Redis killed and restarted mid-traffic: no 5xx, and revocation works again afterwards', async (t) => {

@@ -21,7 +21,8 @@ void describe('answers remembered for warm requests', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'repogate-warm-access-'));
-    registry = createRegistry(await openRegistryDatabase(`sqlite:${join(dir, 'registry.sqlite')}`));
+    // The registry keeps the test's clock too: it refuses keys whose last day has passed.
+    registry = createRegistry(await openRegistryDatabase(`sqlite:${join(dir, 'registry.sqlite')}`), { now: () => new Date(clock) });
     await defineStandardEntitlements(registry);
     access = new AccessControl(registry, { now: () => new Date(clock) });
   });

@@ -83,6 +83,21 @@ void describe('loadConfig', () => {
     assert.equal(loadConfig({ REPOGATE_DATA_DIR: '/srv/gate' }).databaseUrl, 'sqlite:/srv/gate/registry.sqlite');
   });
 
+  void test('REPOGATE_TRUSTED_PROXIES: none by default; a list of addresses and CIDRs, IPv4 and IPv6, normalised', () => {
+    assert.deepEqual(loadConfig({}).trustedProxies, []);
+    const config = loadConfig({ REPOGATE_TRUSTED_PROXIES: ' 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,::1 ' });
+    assert.deepEqual(config.trustedProxies, ['10.0.0.0/8', '192.0.2.7/32', '2001:db8::/32', '::1/128']);
+    assert.ok(Object.isFrozen(config.trustedProxies));
+  });
+
+  void test('a malformed REPOGATE_TRUSTED_PROXIES stops start-up, naming the variable and the bad entry', () => {
+    for (const value of ['10.0.0.0/33', '10.0.0.0/8, proxy.internal', '2001:db8::/129', '10.0.0.0/']) {
+      const error = configError({ REPOGATE_TRUSTED_PROXIES: value });
+      assert.equal(error.code, 'CONFIG_INVALID');
+      assert.match(error.message, /^\s*REPOGATE_TRUSTED_PROXIES: "[^"]+" is not an address or CIDR/m, error.message);
+    }
+  });
+
   void test('several bad values are reported at once, each naming its variable', () => {
     const error = configError({
       PORT: 'abc',

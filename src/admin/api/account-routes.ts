@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { callerOf, param, parseBody, query, type ApiDeps } from './api-context.js';
 import { createAccountBody, passwordBody, suspendBody } from './schemas.js';
 
-/** Accounts: list, create, show (with grants, key count, token state), suspend, resume, delete, password, audit trail. */
-export function accountRoutes({ admin }: ApiDeps): Router {
+/** Accounts: list, create, show (with grants, key count, token state), suspend, resume, delete, password, sign out everywhere, audit trail. */
+export function accountRoutes({ admin, clientAddress }: ApiDeps): Router {
   const router = Router();
 
   router.get('/accounts', async (_req, res) => {
@@ -46,6 +46,12 @@ export function accountRoutes({ admin }: ApiDeps): Router {
     const id = param(req, 'id');
     await admin.setPassword(callerOf(res), id, body.password);
     res.json({ account: id, passwordSet: true });
+  });
+
+  router.delete('/accounts/:id/sessions', async (req, res) => {
+    const id = param(req, 'id');
+    await admin.signOutEverywhere(callerOf(res), id, { address: clientAddress(req), via: 'api' });
+    res.json({ account: id, sessionsEnded: true });
   });
 
   router.get('/accounts/:id/audit', async (req, res) => {

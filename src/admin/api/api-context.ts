@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import { RepogateError } from '../../errors.js';
+import type { ClientAddress } from '../../http/client-address.js';
 import type { Logger } from '../../logger.js';
 import type { AdminService } from '../admin-service.js';
 import type { Authentication, Authenticator } from '../authenticate.js';
@@ -15,6 +16,8 @@ export interface ApiDeps {
   readonly codec: SessionCodec;
   readonly authenticator: Authenticator;
   readonly logger: Logger;
+  /** The client's address (through trusted proxies), for sign-in limits and the audit trail. */
+  readonly clientAddress: ClientAddress;
 }
 
 /** Parses a request body with `schema`; a mismatch is VALIDATION (400), naming each field. */

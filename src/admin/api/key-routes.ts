@@ -46,12 +46,13 @@ export function keyRoutes({ admin }: ApiDeps): Router {
     res.json(await admin.renameKey(callerOf(res), param(req, 'publicKey'), body.name));
   });
 
+  // Disabling a disabled key (or enabling an enabled one) is not an error: 200 with the key as it is.
   router.post('/keys/:publicKey/disable', async (req, res) => {
-    res.json(await admin.disableKey(callerOf(res), param(req, 'publicKey')));
+    res.json((await admin.disableKey(callerOf(res), param(req, 'publicKey'))).key);
   });
 
   router.post('/keys/:publicKey/enable', async (req, res) => {
-    res.json(await admin.enableKey(callerOf(res), param(req, 'publicKey')));
+    res.json((await admin.enableKey(callerOf(res), param(req, 'publicKey'))).key);
   });
 
   router.post('/keys/:publicKey/regenerate', async (req, res) => {

@@ -122,3 +122,4 @@ export const deletedKeyResponse = z.object({ publicKey: z.string(), deleted: z.l
 export const deletedAccountResponse = z.object({ account: z.string(), deleted: z.literal(true), keysDeleted: z.number().int() });
 export const revokedResponse = z.object({ account: z.string(), entitlement: z.string(), revoked: z.literal(true) });
 export const passwordSetResponse = z.object({ account: z.string(), passwordSet: z.literal(true) });
+export const sessionsEndedResponse = z.object({ account: z.string(), sessionsEnded: z.literal(true) });

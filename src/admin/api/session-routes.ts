@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { clientAddress } from '../authenticate.js';
 import { sendApiError } from './api-errors.js';
 import { authenticationOf, parseBody, type ApiDeps } from './api-context.js';
 import { signInBody } from './schemas.js';
@@ -9,12 +8,12 @@ export function sessionSignInRoutes(deps: ApiDeps): Router {
   const router = Router();
   router.post('/session', async (req, res) => {
     const body = parseBody(signInBody, req.body);
-    const result = await deps.signIn.owner(body.mageId, body.password, clientAddress(req), 'api');
+    const result = await deps.signIn.owner(body.mageId, body.password, deps.clientAddress(req), 'api');
     if (!result.ok) {
       sendApiError(res, result.code, result.message, result.code === 'RATE_LIMITED' ? { retryAfterSeconds: result.retryAfterSeconds } : {});
       return;
     }
-    const { token, session } = deps.codec.issue(result.caller);
+    const { token, session } = deps.codec.issue(result.caller, { securityStamp: result.securityStamp });
     res.status(201).json({ token, account: body.mageId.trim().toUpperCase(), expiresAt: new Date(session.expiresAtMs).toISOString() });
   });
   return router;

@@ -8,7 +8,7 @@ import type { Notice } from './views/account-sections.js';
 import { accessKeysPage, accessKeysPath, type AccessKeysInput } from './views/access-keys-view.js';
 import { accountsPage, activityPage, confirmKeyPage } from './views/other-pages.js';
 
-type PageExtras = Pick<AccessKeysInput, 'issued' | 'notice' | 'createOpen' | 'createName' | 'createError'>;
+type PageExtras = Pick<AccessKeysInput, 'issued' | 'notice' | 'createOpen' | 'createName' | 'createExpires' | 'createError'>;
 
 /** Renders the Access Keys page of `accountId` for the signed-in caller (NOT_FOUND for another owner's account). */
 export async function renderAccessKeys(deps: WebDeps, res: Response, accountId: string, extras: PageExtras = {}, status = 200): Promise<void> {
@@ -50,10 +50,16 @@ function noticeFor(req: Request, keys: readonly AccessKey[]): Notice | undefined
       return { tone: 'success', text: `Key “${name}” is disabled: it is refused until you enable it again.` };
     case 'enabled':
       return { tone: 'success', text: `Key “${name}” is enabled again.` };
+    case 'already-disabled':
+      return { tone: 'info', text: `Key “${name}” is already disabled: nothing changed.` };
+    case 'already-enabled':
+      return { tone: 'info', text: `Key “${name}” is already enabled: nothing changed.` };
     case 'renamed':
       return { tone: 'success', text: `The key is now called “${name}”.` };
     case 'deleted':
       return { tone: 'success', text: `Key “${name}” is deleted: it no longer works.` };
+    case 'signed-out-everywhere':
+      return { tone: 'success', text: 'Every session of this account’s owner has ended, on every device: they sign in again with their password.' };
     case 'already':
       return {
         tone: 'info',

@@ -50,12 +50,13 @@ export function keyForms(deps: WebDeps): Router {
     await deps.admin.account(caller, id);
     if (!firstTime(req, res, id)) return;
     const name = field(req, 'name');
+    const expires = field(req, 'expires');
     try {
-      const issued = await deps.admin.createKey(caller, id, name);
+      const issued = await deps.admin.createKey(caller, id, name, { expiresOn: expires === '' ? undefined : expires });
       await renderAccessKeys(deps, res, id, { issued: { kind: 'key', issued } });
     } catch (error) {
       if (!isRepogateError(error) || error.code !== 'VALIDATION') throw error;
-      await renderAccessKeys(deps, res, id, { createName: name, createError: capitalise(error.message) + '.' }, 400);
+      await renderAccessKeys(deps, res, id, { createName: name, createExpires: expires, createError: capitalise(error.message) + '.' }, 400);
     }
   });
 
@@ -66,12 +67,14 @@ export function keyForms(deps: WebDeps): Router {
     const caller = pageCallerOf(res);
     const key = await keyOfAccount(deps, caller, id, publicKey);
     switch (action) {
-      case 'disable':
-        await deps.admin.disableKey(caller, publicKey);
-        return back(res, id, { done: 'disabled', key: publicKey });
-      case 'enable':
-        await deps.admin.enableKey(caller, publicKey);
-        return back(res, id, { done: 'enabled', key: publicKey });
+      case 'disable': {
+        const { changed } = await deps.admin.disableKey(caller, publicKey);
+        return back(res, id, { done: changed ? 'disabled' : 'already-disabled', key: publicKey });
+      }
+      case 'enable': {
+        const { changed } = await deps.admin.enableKey(caller, publicKey);
+        return back(res, id, { done: changed ? 'enabled' : 'already-enabled', key: publicKey });
+      }
       case 'rename':
         try {
           await deps.admin.renameKey(caller, publicKey, field(req, 'name'));

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { ClientAddress } from '../../http/client-address.js';
 import type { Logger } from '../../logger.js';
 import type { AdminService } from '../admin-service.js';
 import type { Authenticator } from '../authenticate.js';
@@ -17,6 +18,8 @@ export interface WebDeps {
   readonly authenticator: Authenticator;
   readonly once: OnceGuard;
   readonly logger: Logger;
+  /** The client's address (through trusted proxies), for sign-in limits and the audit trail. */
+  readonly clientAddress: ClientAddress;
   /** `host[:port]` Composer keys credentials by, for the auth.json snippet. */
   readonly composerHost: () => string;
   /** The Composer repository URL, for the `repositories` hint. */

@@ -14,7 +14,11 @@ const payloadSchema = z.object({
   v: z.literal(1),
   /** Random id: what CSRF tokens are bound to, so that each sign-in gets new ones. */
   sid: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
-  sub: z.union([z.object({ type: z.literal('operator'), fp: z.string() }), z.object({ type: z.literal('account'), id: z.string() })]),
+  sub: z.union([
+    z.object({ type: z.literal('operator'), fp: z.string() }),
+    /** `st`: the account's security stamp at sign-in (registry/accounts.ts); sessions without one are from before stamps and end. */
+    z.object({ type: z.literal('account'), id: z.string(), st: z.string().max(64) }),
+  ]),
   iat: z.number().int(),
   exp: z.number().int(),
 });
@@ -25,6 +29,8 @@ export type SessionPayload = z.infer<typeof payloadSchema>;
 export interface Session {
   readonly id: string;
   readonly caller: Caller;
+  /** For an account owner's session: the account's security stamp when it was opened. */
+  readonly securityStamp: string | undefined;
   readonly issuedAtMs: number;
   readonly expiresAtMs: number;
 }
@@ -34,7 +40,8 @@ export interface Session {
  * Nothing is kept on the server, so every instance with the same secret accepts the same sessions.
  * The same token works as the session cookie of the page and as a bearer token for the admin API.
  * An operator session carries a fingerprint of the admin token, so changing REPOGATE_ADMIN_TOKEN
- * ends every operator session.
+ * ends every operator session; an owner's session carries the account's security stamp, which the
+ * Authenticator compares with the registry's on every request.
  */
 export class SessionCodec {
   readonly #secret: Buffer;
@@ -45,15 +52,25 @@ export class SessionCodec {
     this.#adminToken = adminToken;
   }
 
-  /** A new session for `caller`, valid for {@link sessionLifetimeMs}. */
-  issue(caller: Caller, nowMs: number = Date.now()): { token: string; session: Session } {
+  /**
+   * A new session for `caller`, valid for {@link sessionLifetimeMs}. An account owner's session needs
+   * the account's security stamp as it was when the password was checked.
+   */
+  issue(caller: Caller, options: { securityStamp?: string | undefined; nowMs?: number } = {}): { token: string; session: Session } {
+    const nowMs = options.nowMs ?? Date.now();
     const sid = randomBytes(18).toString('base64url');
-    const sub: SessionPayload['sub'] =
-      caller.kind === 'operator' ? { type: 'operator', fp: this.#operatorFingerprint() } : { type: 'account', id: caller.accountId };
+    let sub: SessionPayload['sub'];
+    if (caller.kind === 'operator') {
+      sub = { type: 'operator', fp: this.#operatorFingerprint() };
+    } else {
+      if (options.securityStamp === undefined) throw new Error('an account session needs the account’s security stamp');
+      sub = { type: 'account', id: caller.accountId, st: options.securityStamp };
+    }
     const payload: SessionPayload = { v: 1, sid, sub, iat: Math.floor(nowMs / 1000), exp: Math.floor((nowMs + sessionLifetimeMs) / 1000) };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     const token = `${body}.${this.#sign(body)}`;
-    return { token, session: { id: sid, caller, issuedAtMs: payload.iat * 1000, expiresAtMs: payload.exp * 1000 } };
+    const securityStamp = sub.type === 'account' ? sub.st : undefined;
+    return { token, session: { id: sid, caller, securityStamp, issuedAtMs: payload.iat * 1000, expiresAtMs: payload.exp * 1000 } };
   }
 
   /** The session in `token`, or undefined when it is malformed, forged, expired or no longer valid. */
@@ -75,13 +92,15 @@ export class SessionCodec {
     const payload = parsed.data;
     if (payload.exp * 1000 <= nowMs) return undefined;
     let caller: Caller;
+    let securityStamp: string | undefined;
     if (payload.sub.type === 'operator') {
       if (this.#adminToken === undefined || !fingerprintsMatch(payload.sub.fp, this.#operatorFingerprint())) return undefined;
       caller = operatorCaller;
     } else {
       caller = accountCaller(payload.sub.id);
+      securityStamp = payload.sub.st;
     }
-    return { id: payload.sid, caller, issuedAtMs: payload.iat * 1000, expiresAtMs: payload.exp * 1000 };
+    return { id: payload.sid, caller, securityStamp, issuedAtMs: payload.iat * 1000, expiresAtMs: payload.exp * 1000 };
   }
 
   /** HMAC of `purpose|value` with the session secret, base64url: for CSRF tokens and fingerprints. */

@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import { clientAddress } from '../authenticate.js';
 import type { SignInResult } from '../sign-in.js';
 import { clearCookie, setCookie } from './cookies.js';
 import { csrfSeedCookieName } from './csrf.js';
@@ -39,7 +38,7 @@ export function signInRoutes(deps: WebDeps): Router {
       onError(result.code === 'RATE_LIMITED' ? capitalise(result.message) : capitalise(result.message) + '.');
       return;
     }
-    const { token } = deps.codec.issue(result.caller);
+    const { token } = deps.codec.issue(result.caller, { securityStamp: result.securityStamp });
     setCookie(req, res, sessionCookieName, token, Math.floor(sessionLifetimeMs / 1000));
     clearCookie(req, res, csrfSeedCookieName);
     const next = safeNext((req.query as Record<string, unknown>)['next']);
@@ -52,14 +51,20 @@ export function signInRoutes(deps: WebDeps): Router {
       res.redirect(303, '/');
       return;
     }
-    const signedOut = (req.query as Record<string, unknown>)['signed-out'] === '1';
-    render(res, 200, signedOut ? { info: 'You are signed out.' } : {});
+    const signedOut = (req.query as Record<string, unknown>)['signed-out'];
+    const info =
+      signedOut === 'everywhere'
+        ? 'You are signed out everywhere: every session of your account has ended, on every device.'
+        : signedOut === '1'
+          ? 'You are signed out.'
+          : undefined;
+    render(res, 200, info === undefined ? {} : { info });
   });
 
   router.post('/sign-in', async (req, res) => {
     if (!csrfValid(req, res, deps.codec)) return refuseForgery(res);
     const mageId = field(req, 'mageid').trim().toUpperCase();
-    const result = await deps.signIn.owner(mageId, field(req, 'password'), clientAddress(req), 'page');
+    const result = await deps.signIn.owner(mageId, field(req, 'password'), deps.clientAddress(req), 'page');
     finish(req, res, result, (message) => render(res, res.statusCode, { mageId, error: message }));
   });
 
@@ -69,7 +74,7 @@ export function signInRoutes(deps: WebDeps): Router {
       render(res, 404, { operatorError: 'Operator sign-in is off: REPOGATE_ADMIN_TOKEN is not set.' });
       return;
     }
-    const result = await deps.signIn.operator(field(req, 'token'), clientAddress(req), 'page');
+    const result = await deps.signIn.operator(field(req, 'token'), deps.clientAddress(req), 'page');
     finish(req, res, result, (message) => render(res, res.statusCode, { operatorError: message }));
   });
 
@@ -77,7 +82,7 @@ export function signInRoutes(deps: WebDeps): Router {
     const { session } = pageContextOf(res);
     if (session !== undefined) {
       if (!csrfValid(req, res, deps.codec)) return refuseForgery(res);
-      await deps.admin.record(session.caller, 'session.signed_out', { address: clientAddress(req) });
+      await deps.admin.record(session.caller, 'session.signed_out', { address: deps.clientAddress(req) });
       deps.authenticator.end(session);
     }
     clearCookie(req, res, sessionCookieName);

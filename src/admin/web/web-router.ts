@@ -4,6 +4,7 @@ import { bodyParserStatus } from '../api/api-errors.js';
 import { accountPages } from './account-pages.js';
 import { keyForms } from './key-forms.js';
 import { pageContext, pageContextOf, requireSignedIn, type WebDeps } from './page-context.js';
+import { sessionForms } from './session-forms.js';
 import { signInRoutes } from './sign-in-routes.js';
 import { staticRoutes } from './static.js';
 import { errorPage } from './views/other-pages.js';
@@ -37,6 +38,7 @@ export function createWebRouter(deps: WebDeps): Router {
   router.use(signInRoutes(deps));
   router.use(requireSignedIn);
   router.use(accountPages(deps));
+  router.use(sessionForms(deps));
   router.use(keyForms(deps));
 
   router.use((_req: Request, res: Response) => {

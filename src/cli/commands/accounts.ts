@@ -48,12 +48,12 @@ export function registerAccountCommands(program: Command): void {
   accounts
     .command('suspend')
     .argument('<MAGEID>', 'the account', parse.mageId)
-    .description('suspend an account: its keys are refused (403) with the reason')
+    .description('suspend an account: its keys are refused (403) with the reason; its owner’s sessions end')
     .requiredOption('--reason <text>', 'why, shown to the account’s clients (e.g. an outstanding invoice)')
     .action((id: string, options: { reason: string }, command: Command) =>
       withSession(command, async ({ registry, actor, output }) => {
         const account = await registry.accounts.suspend(id, options.reason, actor);
-        output.result(account, () => `Suspended account ${account.id}: ${account.suspensionReason ?? ''}`);
+        output.result(account, () => `Suspended account ${account.id}: ${account.suspensionReason ?? ''}\nIts keys are refused and every session of its owner has ended.`);
       }),
     );
 
@@ -86,13 +86,13 @@ export function registerAccountCommands(program: Command): void {
   accounts
     .command('set-password')
     .argument('<MAGEID>', 'the account', parse.mageId)
-    .description('set the password the account owner signs in with (read from stdin)')
+    .description('set the password the account owner signs in with (read from stdin); every session of the account ends')
     .action((id: string, _options: unknown, command: Command) =>
       withSession(command, async ({ registry, actor, output }) => {
         await registry.accounts.get(id);
         const password = await readSecret('Password: ');
         await registry.accounts.setPassword(id, password, actor);
-        output.result({ account: id, passwordSet: true }, () => `Password set for account ${id}.`);
+        output.result({ account: id, passwordSet: true }, () => `Password set for account ${id}; every session of its owner has ended.`);
       }),
     );
 }

@@ -24,7 +24,7 @@ export function registerKeyCommands(program: Command): void {
     .requiredOption('--account <MAGEID>', 'the account the key belongs to', parse.mageId)
     .requiredOption('--name <name>', 'who or what receives the key (a developer, a CI job)')
     .option('--scope <rule...>', 'package rules that narrow what the key may fetch (repeatable)', collect(parse.rule))
-    .option('--expires <YYYY-MM-DD>', 'last day on which the key works', parse.date)
+    .option('--expires <YYYY-MM-DD>', 'last day on which the key works (today or later)', parse.keyExpiry)
     .option('--cidr <net...>', 'networks the key may be used from, e.g. 10.0.0.0/8 (repeatable)', collect(parse.cidr))
     .action((options: CreateOptions, command: Command) =>
       withSession(command, async ({ registry, actor, output, config }) => {
@@ -98,8 +98,10 @@ export function registerKeyCommands(program: Command): void {
     .description('disable a key: it is refused until enabled again')
     .action((publicKey: string, _options: unknown, command: Command) =>
       withSession(command, async ({ registry, actor, output }) => {
-        const key = await registry.keys.disable(publicKey, actor);
-        output.result(key, () => `Disabled key "${key.name}" (${key.publicKey}).`);
+        const { key, changed } = await registry.keys.disable(publicKey, actor);
+        output.result(key, () =>
+          changed ? `Disabled key "${key.name}" (${key.publicKey}).` : `Key "${key.name}" (${key.publicKey}) is already disabled: nothing changed.`,
+        );
       }),
     );
 
@@ -109,8 +111,10 @@ export function registerKeyCommands(program: Command): void {
     .description('enable a disabled key')
     .action((publicKey: string, _options: unknown, command: Command) =>
       withSession(command, async ({ registry, actor, output }) => {
-        const key = await registry.keys.enable(publicKey, actor);
-        output.result(key, () => `Enabled key "${key.name}" (${key.publicKey}).`);
+        const { key, changed } = await registry.keys.enable(publicKey, actor);
+        output.result(key, () =>
+          changed ? `Enabled key "${key.name}" (${key.publicKey}).` : `Key "${key.name}" (${key.publicKey}) is already enabled: nothing changed.`,
+        );
       }),
     );
 

@@ -2,7 +2,7 @@ import type { Account } from '../../../registry/accounts.js';
 import type { IssuedKey } from '../../../registry/keys.js';
 import type { AccountOverview } from '../../admin-service.js';
 import type { Caller } from '../../caller.js';
-import { accountAlerts, downloadsTokenSection, grantsSection, noticeBox, type Notice } from './account-sections.js';
+import { accountAlerts, downloadsTokenSection, grantsSection, noticeBox, sessionsSection, type Notice } from './account-sections.js';
 import { csrfInput, tabs, topbar } from './chrome.js';
 import { html, type SafeHtml } from './html.js';
 import { issuedKeyPanel } from './issued-views.js';
@@ -29,6 +29,8 @@ export interface AccessKeysInput {
   readonly notice?: Notice;
   readonly createOpen?: boolean;
   readonly createName?: string;
+  /** The last day given in the create form, shown again when it was refused. */
+  readonly createExpires?: string;
   readonly createError?: string;
 }
 
@@ -45,6 +47,7 @@ function createPanel(input: AccessKeysInput): SafeHtml {
 ${input.createError === undefined ? '' : html`<div class="alert alert-error" role="alert"><p>${input.createError}</p></div>`}
 <form method="post" action="/accounts/${id}/keys" class="inline-form">${csrfInput(input.csrf)}<input type="hidden" name="once" value="${input.once()}">
   <div class="field"><label for="key-name">Name</label><input type="text" id="key-name" name="name" maxlength="100" required autocomplete="off" placeholder="e.g. Alice’s laptop, CI deploy job" value="${input.createName ?? ''}"${open ? ' autofocus' : ''}></div>
+  <div class="field"><label for="key-expires">Last day (optional)</label><input type="date" id="key-expires" name="expires" min="${input.overview.today}" value="${input.createExpires ?? ''}"></div>
   <button class="button button-primary" type="submit">OK</button>
   <a class="button" href="${accessKeysPath(id)}" data-close="create-key">Cancel</a>
 </form>
@@ -87,6 +90,7 @@ ${keysTable({ accountId: account.id, keys: overview.keys, today: overview.today,
 ${usagePanel(overview)}
 ${downloadsTokenSection({ overview, csrf: input.csrf, once: input.once(), issuedToken })}
 ${grantsSection(overview)}
+${sessionsSection({ overview, csrf: input.csrf, ownAccount: input.caller.kind === 'account' })}
 </main>
 ${confirmDialog(input.csrf)}`;
   return layout({ title: `Access Keys · ${account.id}`, body, canonical: accessKeysPath(account.id) });

@@ -62,6 +62,21 @@ ${input.issuedToken === undefined ? '' : issuedTokenPanel({ accountId: account.i
 </section>`;
 }
 
+/** "Sign out everywhere": ends every session of the account (the owner's own one too). */
+export function sessionsSection(input: { overview: AccountOverview; csrf: string; ownAccount: boolean }): SafeHtml {
+  const { account } = input.overview;
+  const text = input.ownAccount
+    ? 'Signed in on a computer you no longer use, or think someone else knows your password? Sign out everywhere ends every session of your account, on this page and in the admin API, on every device, this one included.'
+    : 'Ends every session of this account’s owner, on this page and in the admin API, on every device. Your own session stays.';
+  return html`<section class="block" id="sessions" aria-labelledby="sessions-title">
+<h2 id="sessions-title">Sessions</h2>
+<p class="hint">${text}</p>
+<form method="post" action="/accounts/${account.id}/sign-out-everywhere">${csrfInput(input.csrf)}
+  <button class="button" type="submit">Sign out everywhere</button>
+</form>
+</section>`;
+}
+
 function grantState(grant: GrantView): SafeHtml {
   if (grant.state === 'expired') return badge('expired', 'Expired');
   if (grant.state === 'expiring') return badge('expiring', grant.daysLeft === 0 ? 'Last day today' : `${days(grant.daysLeft ?? 0)} left`);
