@@ -1,35 +1,14 @@
 import { LRUCache } from 'lru-cache';
-import { RepogateError, type ErrorCode } from '../errors.js';
-import type { Registry } from '../registry/registry.js';
-import { parseRules, rulesAllow, type PackageRule } from '../registry/rules.js';
-import { hashSecret } from '../registry/secrets.js';
-import { keyStringPattern } from '../registry/secrets.js';
 import { timingSafeEqual } from 'node:crypto';
+import { RepogateError } from '../errors.js';
+import type { Registry } from '../registry/registry.js';
+import { hashSecret, keyStringPattern } from '../registry/secrets.js';
+import { computeAccountAccess, deny, packageDenial, type AccountAccess, type AuthResult, type Denial, type EffectiveAccess } from './access-rules.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { parseBasicAuthorization } from './basic-auth.js';
-import { addressAllowed, compileNetworks, type CompiledGrant, type Principal } from './principal.js';
+import { loadPrincipal, type CachedKey } from './load-principal.js';
+import { addressAllowed, type Principal } from './principal.js';
 
-/** Why a request is refused; `code` maps to the HTTP status (401 for credentials, 403 otherwise). */
-export interface Denial {
-  readonly ok: false;
-  readonly code: ErrorCode;
-  readonly reason: string;
-  /** For RATE_LIMITED: when to try again. */
-  readonly retryAfterSeconds?: number;
-}
-
-export type AuthResult = { readonly ok: true; readonly principal: Principal } | Denial;
-
-/** What a principal may see today: the rules of its unexpired grants, narrowed by the key's scope. */
-export interface EffectiveAccess {
-  readonly ok: true;
-  readonly grants: readonly CompiledGrant[];
-  readonly scope: readonly PackageRule[] | null;
-  /** Identifies the rule set, for memoising what is rendered from it. */
-  readonly fingerprint: string;
-}
-
-export type AccountAccess = EffectiveAccess | Denial;
 
 export type Decision = { readonly ok: true; readonly principal: Principal } | Denial;
 
@@ -44,12 +23,7 @@ interface AllowedRequests {
 const maxAllowedHeaders = 20_000;
 const maxPackagesPerKey = 10_000;
 
-interface CachedKey {
-  readonly hash: Buffer;
-  readonly principal: Principal;
-}
 
-const deny = (code: ErrorCode, reason: string): Denial => ({ ok: false, code, reason });
 
 /**
  * Answers "may this key fetch this package now?". Verified keys are kept in memory (with their
@@ -250,86 +224,4 @@ export class AccessControl {
     this.#keys.set(publicKey, loaded);
     return loaded;
   }
-}
-
-/** Whether an allowed account may fetch one package: entitled by a grant and inside the key's scope. */
-export function packageDenial(principal: Principal, access: EffectiveAccess, packageName: string): Denial | undefined {
-  if (!access.grants.some((g) => rulesAllow(g.rules, packageName))) {
-    return deny('NOT_ENTITLED', `account ${principal.accountId} is not entitled to ${packageName}`);
-  }
-  if (access.scope !== null && !rulesAllow(access.scope, packageName)) {
-    return deny(
-      'NOT_ENTITLED',
-      `key "${principal.keyName}" is scoped to ${access.scope.map((r) => r.source).join(', ')}; ${packageName} is outside its scope`,
-    );
-  }
-  return undefined;
-}
-
-export function computeAccountAccess(principal: Principal, today: string): AccountAccess {
-  if (principal.accountStatus === 'suspended') {
-    return deny('ACCOUNT_SUSPENDED', `account ${principal.accountId} suspended: ${principal.suspensionReason ?? 'no reason given'}`);
-  }
-  const active = principal.grants.filter((g) => g.expiresOn === null || g.expiresOn >= today);
-  if (active.length === 0) {
-    const expired = [...principal.grants].sort((a, b) => (b.expiresOn ?? '').localeCompare(a.expiresOn ?? ''))[0];
-    return expired
-      ? deny('NO_ACTIVE_GRANT', `grant '${expired.entitlement}' of account ${principal.accountId} expired on ${expired.expiresOn}`)
-      : deny('NO_ACTIVE_GRANT', `account ${principal.accountId} has no entitlement granted`);
-  }
-  const fingerprint = JSON.stringify([
-    active.map((g) => g.rules.map((r) => r.source)),
-    principal.scope?.map((r) => r.source) ?? null,
-  ]);
-  return { ok: true, grants: active, scope: principal.scope, fingerprint };
-}
-
-async function loadPrincipal(registry: Registry, publicKey: string): Promise<CachedKey | 'unknown'> {
-  const db = registry.context.db;
-  const row = await db
-    .selectFrom('access_keys')
-    .innerJoin('accounts', 'accounts.id', 'access_keys.account_id')
-    .select([
-      'access_keys.public_key',
-      'access_keys.name',
-      'access_keys.private_key_hash',
-      'access_keys.status as key_status',
-      'access_keys.scope',
-      'access_keys.expires_on',
-      'access_keys.cidrs',
-      'accounts.id as account_id',
-      'accounts.status as account_status',
-      'accounts.suspension_reason',
-    ])
-    .where('access_keys.public_key', '=', publicKey)
-    .executeTakeFirst();
-  if (!row) return 'unknown';
-  const grants = await db
-    .selectFrom('grants')
-    .innerJoin('entitlements', 'entitlements.name', 'grants.entitlement')
-    .select(['grants.entitlement', 'grants.expires_on', 'entitlements.rules'])
-    .where('grants.account_id', '=', row.account_id)
-    .orderBy('grants.entitlement')
-    .execute();
-  const scope = row.scope === null ? null : (JSON.parse(row.scope) as string[]);
-  const cidrs = row.cidrs === null ? null : (JSON.parse(row.cidrs) as string[]);
-  return {
-    hash: Buffer.from(row.private_key_hash, 'hex'),
-    principal: {
-      publicKey: row.public_key,
-      keyName: row.name,
-      accountId: row.account_id,
-      accountStatus: row.account_status,
-      suspensionReason: row.suspension_reason,
-      keyStatus: row.key_status,
-      keyExpiresOn: row.expires_on,
-      networks: compileNetworks(cidrs),
-      grants: grants.map((g) => ({
-        entitlement: g.entitlement,
-        expiresOn: g.expires_on,
-        rules: parseRules(JSON.parse(g.rules) as string[]),
-      })),
-      scope: scope === null ? null : parseRules(scope),
-    },
-  };
 }

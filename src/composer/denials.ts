@@ -1,4 +1,4 @@
-import type { Denial } from '../access/access-control.js';
+import type { Denial } from '../access/access-rules.js';
 import type { ErrorOptions } from '../http/responses.js';
 
 /**

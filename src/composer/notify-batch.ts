@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { packageDenial } from '../access/access-control.js';
+import { packageDenial } from '../access/access-rules.js';
 import { factsOf } from '../http/request-context.js';
 import { sendError } from '../http/responses.js';
 import { isValidPackageName } from '../registry/rules.js';

@@ -1,5 +1,5 @@
 import { rulesAllow } from '../registry/rules.js';
-import type { EffectiveAccess } from '../access/access-control.js';
+import type { EffectiveAccess } from '../access/access-rules.js';
 import type { RepositoryIndex } from '../upstream/repository-index.js';
 import type { PackageSource } from '../upstream/upstream-repository.js';
 import type { DistIndex } from '../archives/dist-index.js';
