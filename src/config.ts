@@ -2,77 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { RepogateError } from './errors.js';
 import { redactUrl } from './redact-url.js';
-import { assertCidr } from './registry/validation.js';
-
-const wholeNumber = (max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().max(max, `must be at most ${max}`));
-const port = wholeNumber(65535);
-const seconds = wholeNumber(10 * 365 * 24 * 3600);
-const optionalString = z.string().min(1).optional();
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL');
-/**
- * An http(s) URL without `user:password@`: what a URL setting holds is logged at start-up, so
- * credentials go in variables of their own (`instead`).
- */
-const httpUrlWithoutCredentials = (instead: string) =>
-  httpUrl.refine((u) => {
-    const url = URL.parse(u);
-    return url === null || (url.username === '' && url.password === '');
-  }, `must not hold credentials (user:password@); ${instead}`);
-
-/** `host[:port],…` (IPv6 hosts in brackets) → `host:port` keys, lowercase; a host alone stands for ports 80 and 443. */
-const hostList = z.string().transform((text, ctx) => {
-  const keys: string[] = [];
-  for (const part of text.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p.length > 0)) {
-    const match = /^((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/.exec(part);
-    if (!match || Number(match[2] ?? 0) > 65535) {
-      ctx.addIssue({ code: 'custom', message: `"${part}" is not host or host:port` });
-      return z.NEVER;
-    }
-    const host = match[1]!;
-    keys.push(...(match[2] === undefined ? [`${host}:80`, `${host}:443`] : [`${host}:${Number(match[2])}`]));
-  }
-  return keys;
-});
-
-/** `host:port,host:port` (IPv6 hosts in brackets) → a list of nodes. */
-const hostPortList = z
-  .string()
-  .transform((text, ctx) => {
-    const nodes: RedisNode[] = [];
-    for (const part of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
-      const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(part);
-      if (!match || Number(match[2]) > 65535) {
-        ctx.addIssue({ code: 'custom', message: `"${part}" is not host:port` });
-        return z.NEVER;
-      }
-      nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) });
-    }
-    if (nodes.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one host:port' });
-    return nodes;
-  });
-
-/** `10.0.0.0/8, 2001:db8::/32, 192.0.2.7` → networks as `address/prefix` (an address alone is one host). */
-const cidrList = z.string().transform((text, ctx) => {
-  const networks: string[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
-    try {
-      networks.push(assertCidr(part));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `"${part}" is not an address or CIDR such as 10.0.0.0/8 or 2001:db8::/32` });
-      return z.NEVER;
-    }
-  }
-  return networks;
-});
+import { cidrList, hostList, hostPortList, httpUrlWithoutCredentials, optionalString, port, seconds, wholeNumber } from './config-values.js';
 
 const envSchema = z.object({
   REPOGATE_UPSTREAM_URL: httpUrlWithoutCredentials('set REPOGATE_UPSTREAM_USERNAME and REPOGATE_UPSTREAM_PASSWORD instead').default(
