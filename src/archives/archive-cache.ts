@@ -1,9 +1,7 @@
 import { unlink } from 'node:fs/promises';
-import { LRUCache } from 'lru-cache';
 import type { Readable } from 'node:stream';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { UpstreamStream } from '../upstream/upstream-client.js';
 import { bytesBody, fileBody } from './archive-body.js';
 import type { ArchiveOutcome, ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
 export type { ArchiveOutcome, ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
@@ -11,6 +9,7 @@ import { ArchiveFill } from './archive-fill.js';
 import { numberHeader, pinnedHeaders, upstreamHeaders } from './archive-headers.js';
 import type { ArchiveStore, ArchiveStoreStats } from './archive-store.js';
 import type { ArchivePin, PinStore } from './pin-store.js';
+import { UpstreamArchives } from './upstream-archives.js';
 import { UpstreamShasums } from './upstream-shasums.js';
 
 export interface ArchiveCacheOptions {
@@ -46,22 +45,19 @@ interface Flight {
 export class ArchiveCache {
   readonly #store: ArchiveStore;
   readonly #pins: PinStore;
-  readonly #upstream: ArchiveUpstream;
   readonly #logger: Logger;
   readonly #flights = new Map<string, Promise<Flight>>();
   /** Downloads still being completed (pinned, stored) after their clients got the headers. */
   readonly #finishing = new Set<Promise<void>>();
   readonly #shasums: UpstreamShasums;
-  /** Archive paths the upstream answered 404 (or 410) for, remembered briefly: not asked again meanwhile. */
-  readonly #missing: LRUCache<string, true>;
+  readonly #source: UpstreamArchives;
 
   constructor(options: ArchiveCacheOptions) {
     this.#store = options.store;
     this.#pins = options.pins;
-    this.#upstream = options.upstream;
     this.#logger = options.logger;
     this.#shasums = new UpstreamShasums(options.upstream);
-    this.#missing = new LRUCache<string, true>({ max: 10_000, ttl: options.missingTtlMs ?? 60_000 });
+    this.#source = new UpstreamArchives(options.upstream, options.store, options.missingTtlMs ?? 60_000);
   }
 
   get pins(): PinStore {
@@ -125,7 +121,7 @@ export class ArchiveCache {
    * failures), ARCHIVE_DRIFT (pinned bytes gone, upstream bytes different).
    */
   async open(request: ArchiveRequest): Promise<ArchiveResponse> {
-    if (this.#missing.has(request.path)) throw notFoundUpstream(request.path);
+    this.#source.checkNotMissing(request.path);
     for (let attempt = 0; ; attempt++) {
       const pin = await this.#pins.lookup(request.path);
       if (pin) {
@@ -153,8 +149,8 @@ export class ArchiveCache {
   #download(request: ArchiveRequest): Promise<Flight> {
     const flight = (async (): Promise<Flight> => {
       const expected = this.#shasums.expected(request);
-      const { response, upstreamMs } = await this.#openUpstream(request);
-      const fill = await this.#fillFor(response);
+      const { response, upstreamMs } = await this.#source.open(request);
+      const fill = await this.#source.fillFor(response);
       const contentLength = numberHeader(response.headers['content-length']);
       const finishing = this.#finishDownload(request, fill, response.body, expected, contentLength);
       this.#finishing.add(finishing);
@@ -217,8 +213,8 @@ export class ArchiveCache {
   /** Downloads a pinned path whose bytes are not stored, whole, and serves it only if it matches the pin. */
   #verify(request: ArchiveRequest, pin: ArchivePin): Promise<Flight> {
     const flight = (async (): Promise<Flight> => {
-      const { response, upstreamMs } = await this.#openUpstream(request);
-      const fill = await this.#fillFor(response);
+      const { response, upstreamMs } = await this.#source.open(request);
+      const fill = await this.#source.fillFor(response);
       let kept = false;
       try {
         await fill.run(response.body);
@@ -261,34 +257,6 @@ export class ArchiveCache {
     );
   }
 
-  async #openUpstream(request: ArchiveRequest): Promise<{ response: UpstreamStream; upstreamMs: number }> {
-    const started = performance.now();
-    const response = await this.#upstream.client.openStream(this.#upstream.toUpstream(request.path), request.requestId);
-    const upstreamMs = performance.now() - started;
-    if (response.status === 404 || response.status === 410) {
-      discard(response.body);
-      this.#missing.set(request.path, true);
-      throw notFoundUpstream(request.path);
-    }
-    if (response.status !== 200) {
-      discard(response.body);
-      throw new RepogateError('UPSTREAM_UNAVAILABLE', `the upstream repository answered HTTP ${response.status} for this archive`);
-    }
-    return { response, upstreamMs };
-  }
-
-  async #fillFor(response: UpstreamStream): Promise<ArchiveFill> {
-    try {
-      const { file, handle } = await this.#store.createTemp();
-      return new ArchiveFill(file, handle);
-    } catch (error) {
-      discard(response.body);
-      throw new RepogateError('INTERNAL', `cannot write to the archive cache directory: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
-    }
-  }
-
   #noteDrift(pin: ArchivePin, upstreamSha1: string, seenIn: 'metadata' | 'download'): void {
     this.#pins.noteDrift(pin, upstreamSha1).then(
       (first) => {
@@ -301,14 +269,4 @@ export class ArchiveCache {
       (error: unknown) => this.#logger.error({ path: pin.path, err: String(error) }, 'could not record an archive drift'),
     );
   }
-}
-
-function notFoundUpstream(path: string): RepogateError {
-  return new RepogateError('NOT_FOUND', `archive not found upstream: ${path}`);
-}
-
-/** Drops an upstream body we won't read (undici reports destroying an unread body as an error). */
-function discard(body: Readable): void {
-  body.on('error', () => undefined);
-  body.destroy();
 }

@@ -138,6 +138,19 @@ void describe('one answer, whichever way it is taken', () => {
     assert.deepEqual(dev[0].audited, [{ action: 'metadata.fetched', package: 'magento/module-catalog~dev', path: undefined }]);
   });
 
+  void test('a miss (fetched from the upstream) carries what the hit after it carries, but for how it was found', async () => {
+    const key = await createTestKey(repogate.registry, { accountId: owner.accountId, keyName: 'miss then hit' });
+    const miss = await seen.observe(key, '/p2/magento/module-wishlist.json');
+    const hit = await seen.observe(key, '/p2/magento/module-wishlist.json');
+    assert.equal(miss.logged['cache'], 'miss');
+    assert.equal(typeof miss.logged['upstreamMs'], 'number');
+    assert.equal(hit.logged['cache'], 'hit');
+    const { cache: _c1, upstreamMs: _u1, ...missRest } = miss.logged;
+    const { cache: _c2, upstreamMs: _u2, ...hitRest } = hit.logged;
+    assert.deepEqual({ ...miss, logged: missRest }, { ...hit, logged: hitRest });
+    assert.deepEqual(miss.audited, [{ action: 'metadata.fetched', package: 'magento/module-wishlist', path: undefined }]);
+  });
+
   void test('archive hits: the same bytes, headers, log line, last use and audit event', async () => {
     const pair = await generalThenWarm(archivePath);
     sameAnswer(pair, 'archive GET');
