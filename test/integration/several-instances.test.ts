@@ -259,9 +259,20 @@ function redisServer(args: readonly string[]): ChildProcess {
   return spawn('redis-server', [...args], { stdio: 'ignore' });
 }
 
-/** Waits until a Redis server set up by the test answers as expected. */
-function waitForRedis(what: string, check: () => Promise<boolean>): Promise<void> {
-  return waitFor(check, { what: `${what} to come up`, timeoutMs: 15_000, intervalMs: 20, retryErrors: true });
+/** Waits until a Redis server the test started answers as expected; fails at once when it has exited. */
+async function waitForRedis(what: string, child: ChildProcess, check: () => Promise<boolean>): Promise<void> {
+  await waitFor(async () => child.exitCode !== null || (await check().catch(() => false)), { what: `${what} to come up`, timeoutMs: 15_000, intervalMs: 20 });
+  assert.equal(child.exitCode, null, `${what} exited with code ${child.exitCode} (was its port taken meanwhile?)`);
+}
+
+/** Runs `start`; when it fails, stops the servers it started (which would keep the test process alive) and fails. */
+async function stoppedOnFailure<T>(children: readonly ChildProcess[], dir: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    await stopAll(children, dir);
+    throw error;
+  }
 }
 
 /** The status of a GET, its body read and dropped. */
@@ -300,17 +311,22 @@ async function stopAll(children: readonly ChildProcess[], dir: string): Promise<
 async function startSentinelSetup(): Promise<RedisSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'repogate-sentinel-'));
   const [primaryPort, sentinelPort] = [await freePort(), await freePort()];
-  const children = [redisServer(['--port', String(primaryPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])];
-  await waitForRedis('the Redis primary', () => ping(primaryPort));
-  const conf = join(dir, 'sentinel.conf');
-  await writeFile(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor repogate-primary 127.0.0.1 ${primaryPort} 1`, ''].join('\n'));
-  children.push(redisServer([conf, '--sentinel']));
-  await waitForRedis('the Sentinel', () => ping(sentinelPort, ['sentinel', 'get-master-addr-by-name', 'repogate-primary'], String(primaryPort)));
-  return {
-    env: { REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, REDIS_SENTINEL_NAME: 'repogate-primary' },
-    nodeUrl: `redis://127.0.0.1:${primaryPort}`,
-    close: () => stopAll(children, dir),
-  };
+  const children: ChildProcess[] = [];
+  return stoppedOnFailure(children, dir, async () => {
+    const primary = redisServer(['--port', String(primaryPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    children.push(primary);
+    await waitForRedis('the Redis primary', primary, () => ping(primaryPort));
+    const conf = join(dir, 'sentinel.conf');
+    await writeFile(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor repogate-primary 127.0.0.1 ${primaryPort} 1`, ''].join('\n'));
+    const sentinel = redisServer([conf, '--sentinel']);
+    children.push(sentinel);
+    await waitForRedis('the Sentinel', sentinel, () => ping(sentinelPort, ['sentinel', 'get-master-addr-by-name', 'repogate-primary'], String(primaryPort)));
+    return {
+      env: { REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, REDIS_SENTINEL_NAME: 'repogate-primary' },
+      nodeUrl: `redis://127.0.0.1:${primaryPort}`,
+      close: () => stopAll(children, dir),
+    };
+  });
 }
 
 /** A three-node Redis Cluster (no replicas). */
@@ -318,29 +334,31 @@ async function startClusterSetup(): Promise<RedisSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'repogate-cluster-'));
   const children: ChildProcess[] = [];
   const ports: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const [port, busPort] = [await freePort(), await freePort()];
-    ports.push(port);
-    const nodeDir = join(dir, String(port));
-    await mkdir(nodeDir);
-    children.push(
-      redisServer([
-        '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', nodeDir,
-        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--save', '', '--appendonly', 'no',
-      ]),
-    );
-  }
-  for (const port of ports) await waitForRedis(`cluster node ${port}`, () => ping(port));
-  const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
-    encoding: 'utf8',
+  return stoppedOnFailure(children, dir, async () => {
+    for (let i = 0; i < 3; i++) {
+      const [port, busPort] = [await freePort(), await freePort()];
+      ports.push(port);
+      const nodeDir = join(dir, String(port));
+      await mkdir(nodeDir);
+      children.push(
+        redisServer([
+          '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', nodeDir,
+          '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--save', '', '--appendonly', 'no',
+        ]),
+      );
+    }
+    for (const [i, port] of ports.entries()) await waitForRedis(`cluster node ${port}`, children[i]!, () => ping(port));
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      encoding: 'utf8',
+    });
+    assert.equal(create.status, 0, `redis-cli --cluster create: ${create.stdout}${create.stderr}`);
+    for (const [i, port] of ports.entries()) await waitForRedis(`cluster state on ${port}`, children[i]!, () => ping(port, ['cluster', 'info'], 'cluster_state:ok'));
+    return {
+      env: { REDIS_CLUSTER_NODES: ports.map((p) => `127.0.0.1:${p}`).join(',') },
+      nodeUrl: `redis://127.0.0.1:${ports[0]}`,
+      close: () => stopAll(children, dir),
+    };
   });
-  assert.equal(create.status, 0, `redis-cli --cluster create: ${create.stdout}${create.stderr}`);
-  for (const port of ports) await waitForRedis(`cluster state on ${port}`, () => ping(port, ['cluster', 'info'], 'cluster_state:ok'));
-  return {
-    env: { REDIS_CLUSTER_NODES: ports.map((p) => `127.0.0.1:${p}`).join(',') },
-    nodeUrl: `redis://127.0.0.1:${ports[0]}`,
-    close: () => stopAll(children, dir),
-  };
 }
 
 for (const topology of [
