@@ -7,6 +7,7 @@ import { runCli } from '../helpers/cli.js';
 import { requireComposer, runComposer, writeComposerProject, type ComposerRun } from '../helpers/composer.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 interface Lock {
   packages: Array<{ name: string; version: string; dist?: { url: string; shasum: string } }>;
@@ -62,13 +63,14 @@ void describe('composer install with the archive cache', () => {
     assert.ok(archives > 150, `${archives} archives`);
 
     // Wait until every archive is pinned and stored.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const stats = JSON.parse((await runCli(['cache', 'stats', '--json'], { dataDir: repogate.dataDir })).stdout) as { files: number; pins: number };
-      if (stats.files >= archives && stats.pins >= archives) break;
-      assert.ok(Date.now() < deadline, `stored ${stats.files} of ${archives}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    let stats = { files: 0, pins: 0 };
+    await waitFor(
+      async () => {
+        stats = JSON.parse((await runCli(['cache', 'stats', '--json'], { dataDir: repogate.dataDir })).stdout) as { files: number; pins: number };
+        return stats.files >= archives && stats.pins >= archives;
+      },
+      { what: () => `every archive to be stored and pinned (${stats.files} stored, ${stats.pins} pinned of ${archives})`, timeoutMs: 30_000, intervalMs: 50 },
+    );
 
     await upstream.setFailure('down');
     try {

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { requireComposer, runComposer, writeComposerProject, type ComposerRun } from '../helpers/composer.js';
 import { startMockUpstream, type MockUpstream, type UpstreamLayout } from '../helpers/mock-upstream/index.js';
 import { createTestKey, defineStandardEntitlements, startTestRepogate, testActor, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 interface Lock {
   packages: Array<{ name: string; dist?: { url: string } }>;
@@ -95,7 +95,14 @@ for (const layout of ['providers', 'composer2', 'inline'] as UpstreamLayout[]) {
       const key = await createTestKey(repogate.registry, { accountId: developer.accountId, keyName: 'CI job' });
       const disabled = await runCli(['keys', 'disable', key.publicKey], { dataDir: repogate.dataDir });
       assert.equal(disabled.code, 0, disabled.stderr);
-      await delay(1000);
+      await waitFor(
+        async () => {
+          const response = await fetch(`${repogate.url}/packages.json`, { headers: { authorization: key.authorization } });
+          await response.arrayBuffer();
+          return response.status === 401;
+        },
+        { what: 'repogate to refuse the disabled key (within a second)', timeoutMs: 1000 },
+      );
       const { run } = await install(repogate, key, work, 'disabled');
       assert.notEqual(run.code, 0);
       assert.match(output(run), /401|[Ii]nvalid credentials|disabled/);

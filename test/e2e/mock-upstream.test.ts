@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { requireComposer, runComposer, writeComposerProject } from '../helpers/composer.js';
 import { expandVersions, isJsonObject, startMockUpstream } from '../helpers/mock-upstream/index.js';
 import type { JsonObject, MockUpstream, UpstreamLayout } from '../helpers/mock-upstream/index.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 interface Reply {
   status: number;
@@ -328,7 +329,7 @@ void describe('mock upstream', () => {
       () => 'answered',
       () => 'failed',
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => up.requests.some((r) => r.failure === 'hang'), { what: 'the request to hang on the server' });
     const closing = Date.now();
     await up.close();
     assert.ok(Date.now() - closing < 1000);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { waitFor } from './wait-for.js';
 
 /** A Redis for a test: REDIS_URL when given, else a redis-server started on a free port. */
 export interface TestRedis {
@@ -25,22 +25,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForRedis(url: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-      return;
-    } catch {
-      client.disconnect();
-      if (Date.now() > deadline) throw new Error(`Redis at ${url} did not come up`);
-      await delay(100);
-    }
+/** Whether a Redis answers PING at `url` now. */
+async function answersPing(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
   }
+}
+
+async function waitForRedis(url: string, timeoutMs = 10_000): Promise<void> {
+  await waitFor(() => answersPing(url), { what: `Redis at ${url} to answer`, timeoutMs, intervalMs: 20 });
 }
 
 /**

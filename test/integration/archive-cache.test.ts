@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { expandVersions, type VersionEntry } from '../../src/upstream/minified-metadata.js';
 import type { MockUpstream } from '../helpers/mock-upstream/index.js';
 import { createTestKey, startStack, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const sha1 = (bytes: Buffer): string => createHash('sha1').update(bytes).digest('hex');
 
@@ -50,7 +51,7 @@ void describe('archive disk cache', () => {
     assert.equal(sha1(first.body), dist.shasum);
     assert.equal(upstream.count((r) => r.path === dist.path), 1);
 
-    await waitFor(async () => (await storedFiles(repogate)).includes(dist.shasum));
+    await waitFor(async () => (await storedFiles(repogate)).includes(dist.shasum), { what: 'the archive to be stored' });
     for (let i = 0; i < 3; i++) {
       const again = await get(dist.url, key);
       assert.equal(again.status, 200);
@@ -60,7 +61,7 @@ void describe('archive disk cache', () => {
     }
     assert.equal(upstream.count((r) => r.path === dist.path), 1, 'the upstream was asked once');
     // Access-log lines are written when each response has closed, which may be just after the client has it.
-    await waitFor(() => Promise.resolve(accessLines(repogate, dist.path).length >= 4));
+    await waitFor(() => accessLines(repogate, dist.path).length >= 4, { what: 'the access-log lines' });
     const outcomes = accessLines(repogate, dist.path).map((l) => l.cache);
     assert.deepEqual(outcomes, ['miss', 'hit', 'hit', 'hit']);
   });
@@ -78,7 +79,7 @@ void describe('archive disk cache', () => {
       upstream.setBandwidth(undefined);
     }
     assert.equal(upstream.count((r) => r.path === dist.path), 1);
-    await waitFor(() => Promise.resolve(accessLines(repogate, dist.path).length >= 8));
+    await waitFor(() => accessLines(repogate, dist.path).length >= 8, { what: 'the access-log lines' });
     const outcomes = accessLines(repogate, dist.path).map((l) => l.cache).sort();
     assert.deepEqual(outcomes, ['join', 'join', 'join', 'join', 'join', 'join', 'join', 'miss']);
   });
@@ -86,7 +87,7 @@ void describe('archive disk cache', () => {
   void test('a large archive (over 256 KiB: streamed from its file, not read whole) comes from disk with the same bytes', async () => {
     // Downloaded by the test before.
     const dist = await distOf(repogate, key, 'magento/magento2-base', '2.4.7');
-    await waitFor(async () => (await storedFiles(repogate)).includes(dist.shasum));
+    await waitFor(async () => (await storedFiles(repogate)).includes(dist.shasum), { what: 'the archive to be stored' });
     const before = accessLines(repogate, dist.path).length;
     const again = await Promise.all([get(dist.url, key), get(dist.url, key)]);
     for (const a of again) {
@@ -96,7 +97,7 @@ void describe('archive disk cache', () => {
       assert.equal(a.headers.get('content-length'), String(a.body.length));
     }
     assert.equal(upstream.count((r) => r.path === dist.path), 1, 'the upstream was asked once');
-    await waitFor(() => Promise.resolve(accessLines(repogate, dist.path).length >= before + 2));
+    await waitFor(() => accessLines(repogate, dist.path).length >= before + 2, { what: 'the access-log lines' });
     assert.deepEqual(accessLines(repogate, dist.path).slice(before).map((l) => l.cache), ['hit', 'hit']);
   });
 
@@ -152,16 +153,16 @@ void describe('archive cache bound', () => {
     const small = await distOf(repogate, key, 'magento/magento2-base', '2.4.6');
     const big = await distOf(repogate, key, 'magento/magento2-base', '2.4.7');
     assert.equal((await get(small.url, key)).status, 200);
-    await waitFor(async () => (await storedFiles(repogate)).includes(small.shasum));
+    await waitFor(async () => (await storedFiles(repogate)).includes(small.shasum), { what: 'the archive to be stored' });
     assert.equal((await get(big.url, key)).status, 200);
-    await waitFor(async () => (await storedFiles(repogate)).includes(big.shasum));
+    await waitFor(async () => (await storedFiles(repogate)).includes(big.shasum), { what: 'the archive to be stored' });
     assert.ok(!(await storedFiles(repogate)).includes(small.shasum), 'the older archive made room');
 
     const again = await get(small.url, key);
     assert.equal(again.status, 200);
     assert.equal(sha1(again.body), small.shasum);
     assert.equal(upstream.count((r) => r.path === small.path), 2);
-    await waitFor(() => Promise.resolve(accessLines(repogate, small.path).length >= 2));
+    await waitFor(() => accessLines(repogate, small.path).length >= 2, { what: 'the access-log lines' });
     assert.deepEqual(accessLines(repogate, small.path).map((l) => l.cache), ['miss', 'verified']);
   });
 });
@@ -177,12 +178,4 @@ async function storedFiles(repogate: TestRepogate): Promise<string[]> {
   const root = join(repogate.dataDir, 'archives', 'objects');
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile()).map((e) => e.name);
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

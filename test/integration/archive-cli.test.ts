@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { createDataDir, runCli, runJson, type CliOptions } from '../helpers/cli.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { createTestKey, defineStandardEntitlements, startTestRepogate } from '../helpers/repogate.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const statsShape = z.strictObject({
   directory: z.string(),
@@ -126,11 +127,7 @@ void describe('repogate cache (CLI)', () => {
       const response = await fetch(`${repogate.url}/p2/magento/framework.json`, { headers: { authorization: key.authorization } });
       assert.equal(response.status, 200);
       // Logged once the drift is recorded in the registry.
-      const deadline = Date.now() + 5000;
-      while (!repogate.logs.some((l) => l.includes('ARCHIVE DRIFT'))) {
-        assert.ok(Date.now() < deadline, 'the drift is logged');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor(() => repogate.logs.some((l) => l.includes('ARCHIVE DRIFT')), { what: 'the drift to be logged' });
     } finally {
       await repogate.stop();
     }

@@ -10,6 +10,7 @@ import { expandVersions, type VersionEntry } from '../../src/upstream/minified-m
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { requirePostgres, startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { createTestKey, defineStandardEntitlements, startStack, startTestRepogate, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';
+import { waitFor, waitForValue } from '../helpers/wait-for.js';
 
 const sha1 = (bytes: Buffer): string => createHash('sha1').update(bytes).digest('hex');
 const name = 'magento/framework';
@@ -32,14 +33,6 @@ async function download(url: string, key: TestKey): Promise<{ status: number; bo
 
 function logged(repogate: TestRepogate, message: string): Array<Record<string, unknown>> {
   return repogate.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l['msg']).startsWith(message));
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 void describe('pinned archives when the upstream republishes', () => {
@@ -75,7 +68,7 @@ void describe('pinned archives when the upstream republishes', () => {
     const first = await download(before.url, key);
     assert.equal(sha1(first.body), before.shasum);
     const pins = new PinStore(repogate.registry.context.db);
-    await waitFor(async () => (await pins.lookup(before.path)) !== undefined);
+    await waitFor(async () => (await pins.lookup(before.path)) !== undefined, { what: 'the archive to be pinned' });
 
     upstream.republishArchive(name, version);
     const upstreamShasum = upstream.packages.shasum(name, version);
@@ -89,14 +82,14 @@ void describe('pinned archives when the upstream republishes', () => {
     assert.equal(upstream.count((r) => r.path === before.path), 1);
 
     await dist(repogate, key);
-    await waitFor(async () => (await pins.drifts()).length === 1);
+    await waitFor(async () => (await pins.drifts()).length === 1, { what: 'the drift to be recorded' });
     const [drift] = await pins.drifts();
     assert.equal(drift?.packageName, name);
     assert.equal(drift?.path, before.path);
     assert.equal(drift?.sha1, before.shasum);
     assert.equal(drift?.upstreamSha1, upstreamShasum);
     assert.equal(drift?.count, 1);
-    await waitFor(() => Promise.resolve(logged(repogate, 'ARCHIVE DRIFT').length >= 1));
+    await waitFor(() => logged(repogate, 'ARCHIVE DRIFT').length >= 1, { what: 'the drift to be logged' });
     const warnings = logged(repogate, 'ARCHIVE DRIFT');
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0]?.['upstreamSha1'], upstreamShasum);
@@ -106,7 +99,7 @@ void describe('pinned archives when the upstream republishes', () => {
     const before = await dist(repogate, key);
     const first = await download(before.url, key);
     const pins = new PinStore(repogate.registry.context.db);
-    await waitFor(async () => (await pins.lookup(before.path)) !== undefined);
+    await waitFor(async () => (await pins.lookup(before.path)) !== undefined, { what: 'the archive to be pinned' });
     await repogate.stop();
     upstream.republishArchive(name, version);
     await start();
@@ -123,7 +116,7 @@ void describe('pinned archives when the upstream republishes', () => {
     const before = await dist(repogate, key);
     assert.equal((await download(before.url, key)).status, 200);
     const pins = new PinStore(repogate.registry.context.db);
-    await waitFor(async () => (await pins.lookup(before.path)) !== undefined);
+    await waitFor(async () => (await pins.lookup(before.path)) !== undefined, { what: 'the archive to be pinned' });
 
     // Without the disk cache the pinned bytes are checked again on each download: unchanged, they pass.
     const unchanged = await download(before.url, key);
@@ -133,13 +126,15 @@ void describe('pinned archives when the upstream republishes', () => {
     upstream.republishArchive(name, version);
     // A request may still join the verified download of the unchanged bytes that is finishing: it gets
     // the pinned bytes (never others). Once that is done, the changed upstream bytes are refused.
-    let refused = await fetch(before.url, { headers: { authorization: key.authorization } });
-    const deadline = Date.now() + 5000;
-    while (refused.status === 200 && Date.now() < deadline) {
-      assert.equal(sha1(Buffer.from(await refused.arrayBuffer())), before.shasum, 'only ever the pinned bytes');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      refused = await fetch(before.url, { headers: { authorization: key.authorization } });
-    }
+    const refused = await waitForValue(
+      async () => {
+        const response = await fetch(before.url, { headers: { authorization: key.authorization } });
+        if (response.status !== 200) return response;
+        assert.equal(sha1(Buffer.from(await response.arrayBuffer())), before.shasum, 'only ever the pinned bytes');
+        return undefined;
+      },
+      { what: 'the changed upstream bytes to be refused', intervalMs: 20 },
+    );
     assert.equal(refused.status, 409);
     const body = (await refused.json()) as { code: string; warning: string };
     assert.equal(body.code, 'ARCHIVE_DRIFT');
@@ -156,7 +151,7 @@ void describe('pinned archives when the upstream republishes', () => {
     const response = await download(before.url, key);
     assert.equal(response.status, 200);
     assert.equal(sha1(response.body), upstream.packages.shasum(name, version));
-    await waitFor(() => logged(repogate, 'archive bytes do not match').length === 1);
+    await waitFor(() => logged(repogate, 'archive bytes do not match').length === 1, { what: 'the mismatch to be logged' });
     const pins = new PinStore(repogate.registry.context.db);
     assert.equal(await pins.lookup(before.path), undefined);
   });
@@ -178,7 +173,7 @@ void describe('pins and the CLI share the registry', () => {
     const other = new PinStore(repogate.registry.context.db);
     const fake = 'f'.repeat(40);
     await other.pin({ path: before.path, packageName: name, sha1: fake, size: 1 });
-    await waitFor(async () => (await dist(repogate, key)).shasum === fake);
+    await waitFor(async () => (await dist(repogate, key)).shasum === fake, { what: 'the metadata to show the pin written by another process' });
   });
 });
 

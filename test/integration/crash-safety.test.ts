@@ -10,6 +10,7 @@ import { openRegistryDatabase } from '../../src/registry/database.js';
 import { createRegistry } from '../../src/registry/registry.js';
 import { repoRoot } from '../helpers/cli.js';
 import { basic, testActor } from '../helpers/repogate.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { sql } from 'kysely';
 
 test('the registry survives kill -9 in the middle of writes: it opens, and every key reported as created works', async () => {
@@ -34,7 +35,9 @@ test('the registry survives kill -9 in the middle of writes: it opens, and every
         for (const line of lines) if (line) reported.push(JSON.parse(line) as { publicKey: string; privateKey: string });
       });
       const before = reported.length;
-      while (reported.length < before + 20) await delay(20);
+      await waitFor(() => reported.length >= before + 20 || child.exitCode !== null, { what: 'the writer to report 20 keys', timeoutMs: 30_000 });
+      assert.equal(child.exitCode, null, 'the writer is still writing');
+      // Deliberately a time, not a condition: the kill lands at a different point of the writes each round.
       await delay(50 + round * 37);
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');

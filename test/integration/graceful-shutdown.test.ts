@@ -3,23 +3,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createDataDir, repoRoot, runCli } from '../helpers/cli.js';
 import { startMockUpstream } from '../helpers/mock-upstream/index.js';
 import { freePort } from '../helpers/redis.js';
 import { basic } from '../helpers/repogate.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 async function waitForHealth(url: string, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not yet
-    }
-    assert.ok(child.exitCode === null && Date.now() < deadline, `server did not start:\n${log()}`);
-    await delay(100);
-  }
+  await waitFor(
+    async () => {
+      assert.equal(child.exitCode, null, `server exited:\n${log()}`);
+      return (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true;
+    },
+    { what: () => `the server to start; its log so far:\n${log()}`, timeoutMs: 15_000, intervalMs: 20 },
+  );
 }
 
 test('SIGTERM: repogate stops accepting, finishes the download in flight, records last use, and exits 0', async () => {
@@ -66,12 +63,22 @@ test('SIGTERM: repogate stops accepting, finishes the download in flight, record
       );
     }
     upstream.setBandwidth(600_000);
-    const download = fetch(dist.url, { headers: { authorization } }).then(async (r) => ({ status: r.status, bytes: Buffer.from(await r.arrayBuffer()) }));
-    await delay(400);
+    let downloaded = false;
+    const download = fetch(dist.url, { headers: { authorization } }).then(async (r) => {
+      const body = { status: r.status, bytes: Buffer.from(await r.arrayBuffer()) };
+      downloaded = true;
+      return body;
+    });
+    const archivePath = new URL(dist.url).pathname;
+    await waitFor(() => upstream.requests.some((r) => r.path === archivePath), { what: 'the download to reach the upstream' });
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
     server.kill('SIGTERM');
-    await delay(200);
-    await assert.rejects(fetch(`${url}/healthz`), 'a new connection is refused once shutting down');
+    // A new connection is refused once shutting down (the signal is handled asynchronously).
+    await waitFor(async () => (await fetch(`${url}/healthz`).then(() => 'answered', () => 'refused')) === 'refused', {
+      what: 'new connections to be refused after SIGTERM',
+      timeoutMs: 1000,
+    });
+    assert.equal(downloaded, false, 'the download was still in flight when the server began shutting down');
     const { status, bytes } = await download;
     assert.equal(status, 200);
     assert.equal(createHash('sha1').update(bytes).digest('hex'), dist.shasum, 'the download in flight completed whole');

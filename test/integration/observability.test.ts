@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger.js';
 import { runCli } from '../helpers/cli.js';
 import type { MockUpstream } from '../helpers/mock-upstream/index.js';
 import { createTestKey, startStack, testActor, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';
+import { waitForValue } from '../helpers/wait-for.js';
 
 const adminToken = 'operator-token-for-tests-0123456789';
 
@@ -146,12 +147,7 @@ describe('metrics and the audit trail', () => {
     await response.arrayBuffer();
     assert.ok(upstream.requests.some((r) => r.requestId === 'trace-abc-123'));
     // the access-log line is written when the response has closed, which may be just after the client has it
-    const deadline = Date.now() + 5000;
-    while (!repogate.logs.some((l) => l.includes('"requestId":"trace-abc-123"')) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const line = repogate.logs.find((l) => l.includes('"requestId":"trace-abc-123"'));
-    assert.ok(line);
+    const line = await waitForValue(() => repogate.logs.find((l) => l.includes('"requestId":"trace-abc-123"')), { what: 'the access-log line of trace-abc-123' });
     const fields = JSON.parse(line) as Record<string, unknown>;
     assert.equal(fields['key'], 'metrics ci (renamed)');
     assert.equal(fields['publicKey'], key.publicKey);
@@ -160,11 +156,8 @@ describe('metrics and the audit trail', () => {
     // The same request again is a memory hit, answered by the warm lane: the same key and package.
     const again = await fetch(`${repogate.url}/p2/magento/module-newsletter.json`, { headers: { authorization: key.authorization, 'x-request-id': 'trace-abc-124' } });
     await again.arrayBuffer();
-    const until = Date.now() + 5000;
-    while (!repogate.logs.some((l) => l.includes('"requestId":"trace-abc-124"')) && Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const warm = JSON.parse(repogate.logs.find((l) => l.includes('"requestId":"trace-abc-124"')) ?? '{}') as Record<string, unknown>;
+    const warmLine = await waitForValue(() => repogate.logs.find((l) => l.includes('"requestId":"trace-abc-124"')), { what: 'the access-log line of trace-abc-124' });
+    const warm = JSON.parse(warmLine) as Record<string, unknown>;
     assert.deepEqual([warm['key'], warm['publicKey'], warm['package'], warm['cache'], warm['upstreamMs']], ['metrics ci (renamed)', key.publicKey, 'magento/module-newsletter', 'hit', 0]);
   });
 
@@ -187,9 +180,14 @@ describe('metrics and the audit trail', () => {
     assert.ok(before.some((e) => e.detail?.['package'] === 'old/one'));
     const stop = startRetention(repogate.registry, 365, createLogger({ level: 'silent' }));
     stop();
-    await new Promise((r) => setTimeout(r, 200));
-    const after = await repogate.registry.audit.list({ publicKey: key.publicKey, limit: 10_000 });
-    assert.ok(!after.some((e) => e.detail?.['package'] === 'old/one'), 'the old event is gone');
+    // The first purge runs at start, asynchronously.
+    const after = await waitForValue(
+      async () => {
+        const events = await repogate.registry.audit.list({ publicKey: key.publicKey, limit: 10_000 });
+        return events.some((e) => e.detail?.['package'] === 'old/one') ? undefined : events;
+      },
+      { what: 'the old event to be deleted' },
+    );
     assert.ok(after.some((e) => e.action === 'key.created'), 'recent events stay');
   });
 });

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('the Redis tier', () => {
   let redis: TestRedis;
@@ -94,11 +95,7 @@ describe('the Redis tier', () => {
       const ready = await fetch(`${a.url}/readyz`);
       assert.equal(ready.status, 503);
       await redis.start();
-      const deadline = Date.now() + 10_000;
-      while ((await fetch(`${a.url}/readyz`)).status !== 200) {
-        assert.ok(Date.now() < deadline, 'reconnected to Redis within 10 s');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor(async () => (await statusOf(`${a.url}/readyz`)) === 200, { what: 'repogate to reconnect to Redis', timeoutMs: 10_000, intervalMs: 20 });
       const response = await get(a, '/p2/magento/module-weee.json');
       assert.equal(response.status, 200);
     } finally {
@@ -106,3 +103,10 @@ describe('the Redis tier', () => {
     }
   });
 });
+
+/** The status of a GET, its body read and dropped. */
+async function statusOf(url: string): Promise<number> {
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  return response.status;
+}

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { basic, createTestKey, startStack, type TestStack } from '../helpers/repogate.js';
+import { waitForValue } from '../helpers/wait-for.js';
 
 interface RawResponse {
   status: number;
@@ -90,8 +91,22 @@ describe('circuit breaker and stale answers', () => {
     assert.ok(statuses.every((st) => st === 502), statuses.join(','));
     assert.ok(s.upstream.count() <= 4, `upstream asked ${s.upstream.count()} times while the circuit was open`);
     await s.upstream.setFailure('none');
-    await new Promise((r) => setTimeout(r, 1100));
-    const probe = await get('/p2/magento/module-sitemap.json');
+    // The upstream is back, but the circuit stays open for its cool-down (1 s, the shortest there is)...
+    const asked = s.upstream.count();
+    const early = await get('/p2/magento/module-sitemap.json');
+    await early.arrayBuffer();
+    assert.equal(early.status, 502);
+    assert.equal(s.upstream.count(), asked, 'the upstream is not asked before the cool-down is over');
+    // ...then one probe is let through, and its success closes the circuit.
+    const probe = await waitForValue(
+      async () => {
+        const response = await get('/p2/magento/module-sitemap.json');
+        if (response.status !== 502) return response;
+        await response.arrayBuffer();
+        return undefined;
+      },
+      { what: 'a probe to be let through after the cool-down', timeoutMs: 3000, intervalMs: 50 },
+    );
     assert.equal(probe.status, 200);
     assert.equal((await get('/p2/magento/module-search.json')).status, 200);
   });

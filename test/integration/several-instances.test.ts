@@ -8,7 +8,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../../src/cache/redis-keys.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
@@ -23,6 +22,7 @@ import {
   type TestKey,
   type TestRepogate,
 } from '../helpers/repogate.js';
+import { waitFor, waitForValue } from '../helpers/wait-for.js';
 
 void describe('several instances sharing PostgreSQL and Redis', () => {
   let postgres: TestPostgres | undefined;
@@ -80,12 +80,13 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
 
   /** Milliseconds until `instance` answers `expected` for the key, polling every 10 ms (fails after 5 s). */
   const timeUntil = async (instance: TestRepogate, key: TestKey, expected: string, started: number): Promise<number> => {
-    for (;;) {
-      const seen = await outcome(instance, '/packages.json', key);
-      if (seen === expected) return performance.now() - started;
-      assert.ok(performance.now() - started < 5000, `still ${seen}, expected ${expected}`);
-      await delay(10);
-    }
+    let seen = '';
+    await waitFor(async () => (seen = await outcome(instance, '/packages.json', key)) === expected, {
+      what: () => `${expected} (still ${seen})`,
+      timeoutMs: 5000 - (performance.now() - started),
+      intervalMs: 10,
+    });
+    return performance.now() - started;
   };
 
   void test('a key created through one instance works on the other', async (t) => {
@@ -138,20 +139,27 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
       const logLinesBefore = b.logs.length;
       const aLogLinesBefore = a.logs.length;
       await a.registry.keys.disable(key.publicKey, testActor);
-      const deadline = Date.now() + 2000;
-      while (messages.length === 0 && Date.now() < deadline) await delay(10);
+      await waitFor(() => messages.length > 0, { what: 'the announcement on Redis', timeoutMs: 2000 });
       assert.deepEqual(
         messages.map((m) => ({ ...(m as Record<string, unknown>), origin: typeof (m as { origin?: unknown }).origin })),
         [{ kind: 'key', publicKey: key.publicKey, accountId: key.accountId, origin: 'string' }],
       );
-      while (!b.logs.slice(logLinesBefore).some((line) => line.includes('registry change announced')) && Date.now() < deadline) {
-        await delay(10);
-      }
-      const heard = b.logs.slice(logLinesBefore).find((line) => line.includes('registry change announced'));
-      assert.ok(heard, 'B logged the announcement');
+      const heard = await waitForValue(() => b.logs.slice(logLinesBefore).find((line) => line.includes('registry change announced')), {
+        what: 'B to log the announcement',
+        timeoutMs: 2000,
+      });
       assert.equal((JSON.parse(heard) as { publicKey?: string }).publicKey, key.publicKey);
-      await delay(100);
-      assert.ok(!a.logs.slice(aLogLinesBefore).some((line) => line.includes('registry change announced')), 'A ignores its own announcements');
+      // A ignores its own announcements. To know that A has received its own, B announces a change
+      // after it: Redis delivers a channel's messages in order, so once A has logged B's, A has seen
+      // its own too.
+      await b.registry.entitlements.define('announcement-marker', ['marker/*'], testActor);
+      const announcedToA = (): string[] => a.logs.slice(aLogLinesBefore).filter((line) => line.includes('registry change announced'));
+      await waitFor(() => announcedToA().some((line) => line.includes('"change":"entitlement"')), { what: "A to log B's announcement", timeoutMs: 2000 });
+      assert.deepEqual(
+        announcedToA().map((line) => (JSON.parse(line) as { change?: string }).change),
+        ['entitlement'],
+        'A logged only the announcement of B, none of its own',
+      );
     } finally {
       listener.disconnect();
     }
@@ -257,18 +265,25 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
         seen.set(status, (seen.get(status) ?? 0) + 1);
       }
     })();
-    await delay(300);
+    await waitFor(() => n >= 10, { what: 'traffic before Redis goes away' });
     await redis.stop();
-    await delay(1500);
+    // Traffic goes on while both instances know Redis is gone (fresh misses among it), then while
+    // they reconnect, then after.
+    await waitFor(async () => (await statusOf(`${a.url}/readyz`)) === 503 && (await statusOf(`${b.url}/readyz`)) === 503, {
+      what: 'both instances to notice that Redis is gone',
+    });
+    const whileDown = n;
+    await waitFor(() => n >= whileDown + 20, { what: '20 requests while Redis is down', timeoutMs: 10_000 });
     await redis.start();
     for (const instance of [a, b]) {
-      const deadline = Date.now() + 10_000;
-      while ((await fetch(`${instance.url}/readyz`)).status !== 200) {
-        assert.ok(Date.now() < deadline, 'the instance reconnected to Redis');
-        await delay(50);
-      }
+      await waitFor(async () => (await statusOf(`${instance.url}/readyz`)) === 200, {
+        what: `the instance at ${instance.url} to reconnect to Redis`,
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
     }
-    await delay(300);
+    const reconnected = n;
+    await waitFor(() => n >= reconnected + 10, { what: '10 requests after Redis is back' });
     running = false;
     await traffic;
     assert.deepEqual([...seen.keys()], ['200'], `statuses seen: ${JSON.stringify(Object.fromEntries(seen))}`);
@@ -293,13 +308,27 @@ function redisServer(args: readonly string[]): ChildProcess {
   return spawn('redis-server', [...args], { stdio: 'ignore' });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    assert.ok(Date.now() < deadline, `${what} did not come up`);
-    await delay(100);
+/** Waits until a Redis server the test started answers as expected; fails at once when it has exited. */
+async function waitForRedis(what: string, child: ChildProcess, check: () => Promise<boolean>): Promise<void> {
+  await waitFor(async () => child.exitCode !== null || (await check().catch(() => false)), { what: `${what} to come up`, timeoutMs: 15_000, intervalMs: 20 });
+  assert.equal(child.exitCode, null, `${what} exited with code ${child.exitCode} (was its port taken meanwhile?)`);
+}
+
+/** Runs `start`; when it fails, stops the servers it started (which would keep the test process alive) and fails. */
+async function stoppedOnFailure<T>(children: readonly ChildProcess[], dir: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    await stopAll(children, dir);
+    throw error;
   }
+}
+
+/** The status of a GET, its body read and dropped. */
+async function statusOf(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const response = await fetch(url, { headers });
+  await response.arrayBuffer();
+  return response.status;
 }
 
 async function ping(port: number, command: readonly string[] = ['ping'], expect = 'PONG'): Promise<boolean> {
@@ -331,17 +360,22 @@ async function stopAll(children: readonly ChildProcess[], dir: string): Promise<
 async function startSentinelSetup(): Promise<RedisSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'repogate-sentinel-'));
   const [primaryPort, sentinelPort] = [await freePort(), await freePort()];
-  const children = [redisServer(['--port', String(primaryPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])];
-  await waitFor('the Redis primary', () => ping(primaryPort));
-  const conf = join(dir, 'sentinel.conf');
-  await writeFile(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor repogate-primary 127.0.0.1 ${primaryPort} 1`, ''].join('\n'));
-  children.push(redisServer([conf, '--sentinel']));
-  await waitFor('the Sentinel', () => ping(sentinelPort, ['sentinel', 'get-master-addr-by-name', 'repogate-primary'], String(primaryPort)));
-  return {
-    env: { REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, REDIS_SENTINEL_NAME: 'repogate-primary' },
-    nodeUrl: `redis://127.0.0.1:${primaryPort}`,
-    close: () => stopAll(children, dir),
-  };
+  const children: ChildProcess[] = [];
+  return stoppedOnFailure(children, dir, async () => {
+    const primary = redisServer(['--port', String(primaryPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    children.push(primary);
+    await waitForRedis('the Redis primary', primary, () => ping(primaryPort));
+    const conf = join(dir, 'sentinel.conf');
+    await writeFile(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor repogate-primary 127.0.0.1 ${primaryPort} 1`, ''].join('\n'));
+    const sentinel = redisServer([conf, '--sentinel']);
+    children.push(sentinel);
+    await waitForRedis('the Sentinel', sentinel, () => ping(sentinelPort, ['sentinel', 'get-master-addr-by-name', 'repogate-primary'], String(primaryPort)));
+    return {
+      env: { REDIS_SENTINELS: `127.0.0.1:${sentinelPort}`, REDIS_SENTINEL_NAME: 'repogate-primary' },
+      nodeUrl: `redis://127.0.0.1:${primaryPort}`,
+      close: () => stopAll(children, dir),
+    };
+  });
 }
 
 /** A three-node Redis Cluster (no replicas). */
@@ -349,29 +383,31 @@ async function startClusterSetup(): Promise<RedisSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'repogate-cluster-'));
   const children: ChildProcess[] = [];
   const ports: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const [port, busPort] = [await freePort(), await freePort()];
-    ports.push(port);
-    const nodeDir = join(dir, String(port));
-    await mkdir(nodeDir);
-    children.push(
-      redisServer([
-        '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', nodeDir,
-        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--save', '', '--appendonly', 'no',
-      ]),
-    );
-  }
-  for (const port of ports) await waitFor(`cluster node ${port}`, () => ping(port));
-  const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
-    encoding: 'utf8',
+  return stoppedOnFailure(children, dir, async () => {
+    for (let i = 0; i < 3; i++) {
+      const [port, busPort] = [await freePort(), await freePort()];
+      ports.push(port);
+      const nodeDir = join(dir, String(port));
+      await mkdir(nodeDir);
+      children.push(
+        redisServer([
+          '--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--dir', nodeDir,
+          '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--save', '', '--appendonly', 'no',
+        ]),
+      );
+    }
+    for (const [i, port] of ports.entries()) await waitForRedis(`cluster node ${port}`, children[i]!, () => ping(port));
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      encoding: 'utf8',
+    });
+    assert.equal(create.status, 0, `redis-cli --cluster create: ${create.stdout}${create.stderr}`);
+    for (const [i, port] of ports.entries()) await waitForRedis(`cluster state on ${port}`, children[i]!, () => ping(port, ['cluster', 'info'], 'cluster_state:ok'));
+    return {
+      env: { REDIS_CLUSTER_NODES: ports.map((p) => `127.0.0.1:${p}`).join(',') },
+      nodeUrl: `redis://127.0.0.1:${ports[0]}`,
+      close: () => stopAll(children, dir),
+    };
   });
-  assert.equal(create.status, 0, `redis-cli --cluster create: ${create.stdout}${create.stderr}`);
-  for (const port of ports) await waitFor(`cluster state on ${port}`, () => ping(port, ['cluster', 'info'], 'cluster_state:ok'));
-  return {
-    env: { REDIS_CLUSTER_NODES: ports.map((p) => `127.0.0.1:${p}`).join(',') },
-    nodeUrl: `redis://127.0.0.1:${ports[0]}`,
-    close: () => stopAll(children, dir),
-  };
 }
 
 for (const topology of [
@@ -439,14 +475,12 @@ for (const topology of [
       const logLinesBefore = b.logs.length;
       const started = performance.now();
       await a.registry.keys.disable(key.publicKey, testActor);
-      for (;;) {
-        if ((await fetch(`${b.url}/packages.json`, { headers: auth })).status === 401) break;
-        assert.ok(performance.now() - started < 1000, 'B refuses the disabled key within a second');
-        await delay(10);
-      }
-      const deadline = Date.now() + 2000;
-      while (!b.logs.slice(logLinesBefore).some((line) => line.includes('registry change announced')) && Date.now() < deadline) await delay(10);
-      assert.ok(b.logs.slice(logLinesBefore).some((line) => line.includes('registry change announced')), 'B heard it on Redis');
+      await waitFor(async () => (await statusOf(`${b.url}/packages.json`, auth)) === 401, {
+        what: 'B to refuse the disabled key (within a second)',
+        timeoutMs: 1000 - (performance.now() - started),
+        intervalMs: 10,
+      });
+      await waitFor(() => b.logs.slice(logLinesBefore).some((line) => line.includes('registry change announced')), { what: 'B to hear the change on Redis', timeoutMs: 2000 });
     });
   });
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { createDataDir, repoRoot, runCli } from '../helpers/cli.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { freePort } from '../helpers/redis.js';
 import { basic } from '../helpers/repogate.js';
+import { waitFor, waitForValue } from '../helpers/wait-for.js';
 import { join } from 'node:path';
 
 /** The CLI and a running server share one SQLite registry: writes from one are seen by the other. */
@@ -32,16 +32,11 @@ describe('CLI writes while a server process reads', () => {
     });
     server.stdout!.on('data', (c: Buffer) => (serverLog += c.toString()));
     server.stderr!.on('data', (c: Buffer) => (serverLog += c.toString()));
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      assert.ok(Date.now() < deadline, `server did not start:\n${serverLog}`);
-      await delay(100);
-    }
+    await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, {
+      what: () => `the server to start; its log so far:\n${serverLog}`,
+      timeoutMs: 15_000,
+      intervalMs: 20,
+    });
   });
   after(async () => {
     server.kill('SIGTERM');
@@ -78,7 +73,6 @@ describe('CLI writes while a server process reads', () => {
     assert.ok(statuses.length > 5);
     assert.ok(statuses.every((s) => s === 401), `reader statuses: ${[...new Set(statuses)].join(',')}`);
     assert.equal(new Set(created.map((k) => k.publicKey)).size, 18);
-    await delay(500);
     for (const key of created) {
       const response = await fetch(`${url}/packages.json`, { headers: { authorization: basic(key.publicKey, key.privateKey) } });
       assert.equal(response.status, 200);
@@ -94,8 +88,15 @@ describe('CLI writes while a server process reads', () => {
     const auth = basic(key.publicKey, key.privateKey);
     assert.equal((await fetch(`${url}/packages.json`, { headers: { authorization: auth } })).status, 200);
     assert.equal((await runCli(['keys', 'disable', key.publicKey], { dataDir: data.dataDir })).code, 0);
-    await delay(1000);
-    const refused = await fetch(`${url}/packages.json`, { headers: { authorization: auth } });
+    const refused = await waitForValue(
+      async () => {
+        const response = await fetch(`${url}/packages.json`, { headers: { authorization: auth } });
+        if (response.status !== 200) return response;
+        await response.arrayBuffer();
+        return undefined;
+      },
+      { what: 'the disabled key to be refused', timeoutMs: 1000 },
+    );
     assert.equal(refused.status, 401);
     assert.equal(((await refused.json()) as { code: string }).code, 'KEY_DISABLED');
   });

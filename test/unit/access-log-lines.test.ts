@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { pino } from 'pino';
 import { AccessLogLines } from '../../src/composer/access-log-lines.js';
 import type { AccessLine } from '../../src/http/request-context.js';
 import { createLogger } from '../../src/logger.js';
+import { waitForValue } from '../helpers/wait-for.js';
 
 /**
  * The hot path's access-log lines are serialised by hand into byte batches and written to the
@@ -90,8 +90,14 @@ void describe('access-log lines written in byte batches', () => {
     lines.write(line('short-1', 1));
     lines.write(line('long', 1, { key: longKey }));
     lines.write(line('short-2', 1));
-    await delay(200);
-    const written = await linesOf(file);
+    // No flush: the last line goes out on the batch timer (20 ms), not on a call.
+    const written = await waitForValue(
+      async () => {
+        const found = await linesOf(file);
+        return found.length >= 3 ? found : undefined;
+      },
+      { what: 'the lone last line to be written by the batch timer', timeoutMs: 1000 },
+    );
     assert.deepEqual(
       written.map((l) => l['requestId']),
       ['short-1', 'long', 'short-2'],

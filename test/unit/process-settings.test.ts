@@ -3,6 +3,7 @@ import { constants, performance, PerformanceObserver, type PerformanceEntry } fr
 import { describe, test } from 'node:test';
 import { collectEveryBytes, collectStreamingGarbage, streamed } from '../../src/http/streaming-garbage.js';
 import { applyServerProcessSettings } from '../../src/process-settings.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const MiB = 1024 * 1024;
 
@@ -37,13 +38,9 @@ void describe('garbage of streamed archives', () => {
       streamed(collectEveryBytes);
       const after = performance.now();
       // Entries are delivered asynchronously; the collection itself ran inside the call.
-      const deadline = Date.now() + 5000;
       const minorDuringCall = (): boolean =>
         entries.some((e) => (Reflect.get(e, 'detail') as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR && e.startTime >= before && e.startTime <= after);
-      while (!minorDuringCall()) {
-        assert.ok(Date.now() < deadline, 'no young-generation collection ran while 8 MiB were reported');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(minorDuringCall, { what: 'a young-generation collection during the call that reported 8 MiB' });
     } finally {
       observer.disconnect();
       collectStreamingGarbage(undefined);
