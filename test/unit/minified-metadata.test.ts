@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { expandVersions, isDevVersion, minifyVersions, type VersionEntry } from '../../src/composer/minified-metadata.js';
+import { expandVersions, isDevVersion, minifyVersions, type VersionEntry } from '../../src/upstream/minified-metadata.js';
 
 /** A p2 document the way repo.magento.com minifies it: the first entry whole, then only what changes. */
 const minified: VersionEntry[] = [

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { EffectiveAccess } from '../../src/access/access-control.js';
-import { DistIndex } from '../../src/composer/dist-index.js';
-import { expandVersions, type VersionEntry } from '../../src/composer/minified-metadata.js';
+import type { EffectiveAccess } from '../../src/access/access-rules.js';
+import { DistIndex } from '../../src/archives/dist-index.js';
+import { expandVersions, type VersionEntry } from '../../src/upstream/minified-metadata.js';
 import { packageRenderKey, renderPackage, renderRoot, visiblePackages, type DistPinning } from '../../src/composer/render-metadata.js';
-import type { Rendered } from '../../src/composer/rendered.js';
-import { UrlRewriter } from '../../src/composer/url-rewriter.js';
+import type { Rendered } from '../../src/http/rendered.js';
+import { UrlRewriter } from '../../src/upstream/url-rewriter.js';
 import { createLogger } from '../../src/logger.js';
 import { parseRules, rulesAllow } from '../../src/registry/rules.js';
 import type { RepositoryIndex } from '../../src/upstream/repository-index.js';

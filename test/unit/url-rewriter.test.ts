@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { UrlRewriter } from '../../src/composer/url-rewriter.js';
+import { UrlRewriter } from '../../src/upstream/url-rewriter.js';
 import { createLogger } from '../../src/logger.js';
 import { UpstreamClient } from '../../src/upstream/upstream-client.js';
 
