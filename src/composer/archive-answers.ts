@@ -36,7 +36,7 @@ export class ArchiveAnswers {
       const principal = deps.access.allowedPrincipal(req.headers.authorization, address, packageName);
       const hit = principal && deps.archives.storedHit(path);
       if (principal && hit) {
-        deps.usage.use(this.#tickets.of(principal, path, address, packageName, { path }).use);
+        deps.usage.use(this.#tickets.of(principal, path, address, packageName, true).use);
         return archiveAnswer(req, hit.headers, hit.bytes, { key: principal, package: packageName, cache: 'hit' });
       }
     }
@@ -62,7 +62,7 @@ export class ArchiveAnswers {
     }
     facts.cache = archive.outcome;
     if (archive.upstreamMs !== undefined) facts.upstreamMs = archive.upstreamMs;
-    deps.usage.use(this.#tickets.of(principal, path, address, packageName, { path }).use);
+    deps.usage.use(this.#tickets.of(principal, path, address, packageName, true).use);
     return archiveAnswer(request.req, archive.headers, archive.body, facts);
   }
 }

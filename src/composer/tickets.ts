@@ -32,8 +32,11 @@ export class Tickets {
     this.#action = action;
   }
 
-  /** The ticket of `principal`'s requests for `path` (audited as about `subject`) from `address`. */
-  of(principal: Principal, path: string, address: string, subject: string, detail?: Record<string, unknown>): Ticket {
+  /**
+   * The ticket of `principal`'s requests for `path` (audited as about `subject`, with the path in the
+   * event's detail when `detailPath`) from `address`.
+   */
+  of(principal: Principal, path: string, address: string, subject: string, detailPath = false): Ticket {
     let byPath = this.#byKey.get(principal);
     if (byPath === undefined) {
       // Grown as used (no `max`: lru-cache would allocate room for all of it at once).
@@ -48,7 +51,7 @@ export class Tickets {
         action: this.#action,
         package: subject,
         address,
-        ...(detail === undefined ? {} : { detail }),
+        ...(detailPath ? { detail: { path } } : {}),
       });
       ticket = { address, use, tail: undefined, middle200: undefined, middle304: undefined };
       byPath.set(path, ticket);

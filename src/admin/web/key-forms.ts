@@ -1,7 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { isRepogateError } from '../../errors.js';
 import { renderAccessKeys, keyOfAccount } from './account-pages.js';
-import { csrfValid, pageCallerOf, type WebDeps } from './page-context.js';
+import { csrfValid, pageCallerOf, refuseExpiredForm, type WebDeps } from './page-context.js';
 import { accessKeysPath } from './views/access-keys-view.js';
 import { errorPage } from './views/other-pages.js';
 
@@ -23,14 +23,7 @@ export function keyForms(deps: WebDeps): Router {
       next();
       return;
     }
-    res.locals['errorCode'] = 'CSRF_INVALID';
-    res.status(403).type('html').send(
-      errorPage({
-        title: 'This form has expired',
-        text: 'The form was missing its security token or it no longer matches your session. Open the page again and retry.',
-        signedIn: true,
-      }),
-    );
+    refuseExpiredForm(res);
   });
 
   const back = (res: Response, accountId: string, query: Record<string, string>): void => {

@@ -8,6 +8,7 @@ import type { SignIn } from '../sign-in.js';
 import { clearCookie, readCookies, setCookie } from './cookies.js';
 import { csrfFieldName, csrfMatches, csrfSeedCookieName, csrfToken, newCsrfSeed } from './csrf.js';
 import type { OnceGuard } from './once.js';
+import { errorPage } from './views/other-pages.js';
 import { sessionCookieName, type Session, type SessionCodec } from './session.js';
 
 /** What the page's routes are built from. */
@@ -80,4 +81,16 @@ export function requireSignedIn(req: Request, res: Response, next: NextFunction)
 export function csrfValid(req: Request, res: Response, codec: SessionCodec): boolean {
   const body = req.body as Record<string, unknown> | undefined;
   return csrfMatches(codec, pageContextOf(res).csrfSeed, body?.[csrfFieldName]);
+}
+
+/** The page a signed-in visitor gets for a form without the right CSRF token (403 CSRF_INVALID). */
+export function refuseExpiredForm(res: Response): void {
+  res.locals['errorCode'] = 'CSRF_INVALID';
+  res.status(403).type('html').send(
+    errorPage({
+      title: 'This form has expired',
+      text: 'The form was missing its security token or it no longer matches your session. Open the page again and retry.',
+      signedIn: true,
+    }),
+  );
 }

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { clearCookie } from './cookies.js';
-import { csrfValid, pageCallerOf, type WebDeps } from './page-context.js';
+import { csrfValid, pageCallerOf, refuseExpiredForm, type WebDeps } from './page-context.js';
 import { sessionCookieName } from './session.js';
 import { accessKeysPath } from './views/access-keys-view.js';
-import { errorPage } from './views/other-pages.js';
 
 /**
  * "Sign out everywhere" on the Access Keys page: ends every session of the account (this one too when
@@ -14,14 +13,7 @@ export function sessionForms(deps: WebDeps): Router {
 
   router.post('/accounts/:id/sign-out-everywhere', async (req, res) => {
     if (!csrfValid(req, res, deps.codec)) {
-      res.locals['errorCode'] = 'CSRF_INVALID';
-      res.status(403).type('html').send(
-        errorPage({
-          title: 'This form has expired',
-          text: 'The form was missing its security token or it no longer matches your session. Open the page again and retry.',
-          signedIn: true,
-        }),
-      );
+      refuseExpiredForm(res);
       return;
     }
     const id = String(req.params['id']);
