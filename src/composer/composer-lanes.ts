@@ -65,6 +65,9 @@ export function createComposerLanes(deps: ComposerDeps, fallback: RequestListene
   const counters = { root: counter('packages'), p2: counter('p2'), archive: counter('archive'), other: counter('other') };
   const packages = new PackageAnswers(deps, options.metadataTtlMs);
   const archives = new ArchiveAnswers(deps);
+  // Both are memos of pure functions, read with `peek` (a lookup doesn't reorder them, which is
+  // cheaper on every request): when full, the entry set longest ago goes, and is worked out again
+  // if asked for.
   const routes = new LRUCache<string, Route>({ max: 50_000 });
   /** Host header → public base ('' for a Host repogate won't write into URLs). */
   const bases = new LRUCache<string, string>({ max: 1000 });
@@ -75,7 +78,7 @@ export function createComposerLanes(deps: ComposerDeps, fallback: RequestListene
     if (host === undefined) return undefined;
     const encrypted = (req.socket as TLSSocket).encrypted === true;
     const key = encrypted ? `s${host}` : host;
-    let base = bases.get(key);
+    let base = bases.peek(key);
     if (base === undefined) {
       base = host.length > 255 || !hostPattern.test(host) ? '' : `${encrypted ? 'https' : 'http'}://${host}`;
       bases.set(key, base);
@@ -106,7 +109,7 @@ export function createComposerLanes(deps: ComposerDeps, fallback: RequestListene
     const method = req.method;
     if (method !== 'GET' && method !== 'HEAD') return fallback(req, res);
     const url = req.url ?? '';
-    let route = routes.get(url);
+    let route = routes.peek(url);
     if (route === undefined) {
       route = routeOf(url);
       routes.set(url, route);

@@ -51,16 +51,27 @@ const maxPathsPerBase = 20_000;
  */
 export class HotRenderings {
   readonly #ttlMs: number;
-  /** Public base → metadata path → rendering. */
-  readonly #entries = new LRUCache<string, LRUCache<string, Entry>>({ max: maxBases });
+  /**
+   * Public base → metadata path → rendering. Entries live a second at most, so the paths are read
+   * with `peek` (no reordering on every request): when a base is full, the oldest entry goes.
+   */
+  readonly #entries = new LRUCache<string, LRUCache<string, Entry>>({
+    max: maxBases,
+    dispose: (entries) => {
+      if (entries === this.#lastEntries) this.#lastBase = this.#lastEntries = undefined;
+    },
+  });
+  /** The base asked for last and its paths: nearly every request names the same base as the last. */
+  #lastBase: string | undefined;
+  #lastEntries: LRUCache<string, Entry> | undefined;
 
   constructor(ttlMs: number) {
     this.#ttlMs = ttlMs;
   }
 
   get(base: string, path: string, pinRevision: number): WarmRendering | undefined {
-    const entries = this.#entries.get(base);
-    const entry = entries?.get(path);
+    const entries = this.#pathsOf(base);
+    const entry = entries?.peek(path);
     if (entries === undefined || entry === undefined) return undefined;
     if (entry.until <= Date.now() || entry.pinRevision !== pinRevision) {
       entries.delete(path);
@@ -74,14 +85,26 @@ export class HotRenderings {
     if (value.outcome === 'stale') return undefined;
     const until = Math.min(source.confirmedAt + this.#ttlMs, Date.now() + hotReuseMs);
     if (until <= Date.now()) return undefined;
-    let entries = this.#entries.get(base);
+    let entries = this.#pathsOf(base);
     if (entries === undefined) {
       // Grown as used (no `max`: lru-cache would allocate room for all of it at once).
       entries = new LRUCache<string, Entry>({ maxSize: maxPathsPerBase, sizeCalculation: () => 1 });
       this.#entries.set(base, entries);
+      this.#lastBase = base;
+      this.#lastEntries = entries;
     }
     const hit: WarmRendering = { rendered: value.rendered, outcome: 'hit', upstreamMs: 0, staleConfirmedAt: undefined, plain: undefined, gzip: undefined };
     entries.set(path, { hit, until, pinRevision });
     return hit;
+  }
+
+  #pathsOf(base: string): LRUCache<string, Entry> | undefined {
+    if (base === this.#lastBase) return this.#lastEntries;
+    const entries = this.#entries.get(base);
+    if (entries !== undefined) {
+      this.#lastBase = base;
+      this.#lastEntries = entries;
+    }
+    return entries;
   }
 }

@@ -43,7 +43,9 @@ export class Tickets {
       byPath = new LRUCache<string, Ticket>({ maxSize: maxPathsPerKey, sizeCalculation: () => 1 });
       this.#byKey.set(principal, byPath);
     }
-    let ticket = byPath.get(path);
+    // `peek`: no reordering per request; when full, the ticket made longest ago goes (and is made
+    // again if asked for: its counts are kept by the usage recorder, not here).
+    let ticket = byPath.peek(path);
     if (ticket === undefined || ticket.address !== address) {
       const use = this.#usage.recurring({
         publicKey: principal.publicKey,
