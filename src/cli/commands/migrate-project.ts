@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { invalid, isRepogateError, notFound, RepogateError } from '../../errors.js';
 import { createOutput } from '../output.js';
 import {
+  findUpstreamCredentials,
   findUpstreamReferences,
   migrateProject,
   parseRepogateUrl,
@@ -56,7 +57,7 @@ export function registerMigrateProjectCommand(program: Command): void {
         if (references.length > 0) {
           throw new RepogateError(
             'CONFLICT',
-            `${references.length} ${references.length === 1 ? 'place' : 'places'} in the project still point at ${upstream.base}: run repogate migrate-project --url <repogate URL>${references.some((r) => r.kind === 'credentials') ? ', and remove the upstream credentials from auth.json' : ''}`,
+            `${references.length === 1 ? '1 place in the project still points' : `${references.length} places in the project still point`} at ${upstream.base}: run repogate migrate-project --url <repogate URL>${references.some((r) => r.kind === 'credentials') ? ', and remove the upstream credentials from auth.json' : ''}`,
           );
         }
         return;
@@ -64,17 +65,21 @@ export function registerMigrateProjectCommand(program: Command): void {
 
       if (repogate === undefined) return;
       const migration = migrateProject(project, upstream, repogate);
-      const written: string[] = [];
+      const credentials = findUpstreamCredentials(await readAuthSources(directory), upstream);
       const writes: Array<[string, string]> = [];
       if (migration.composerJson !== project.composerJson.text) writes.push([join(directory, 'composer.json'), migration.composerJson]);
       if (project.composerLock && migration.composerLock !== undefined && migration.composerLock !== project.composerLock.text) {
         writes.push([join(directory, 'composer.lock'), migration.composerLock]);
       }
       await writeAtomically(writes);
-      written.push(...writes.map(([path]) => basename(path)));
-      for (const warning of migration.warnings) console.error(`repogate: warning: ${warning}`);
+      const written = writes.map(([path]) => basename(path));
+      const warnings = [
+        ...migration.warnings,
+        ...credentials.map((c) => `${c.file} still holds credentials for ${c.value} (${c.location}): replace them with a repogate key for ${new URL(repogate).host}`),
+      ];
+      for (const warning of warnings) console.error(`repogate: warning: ${warning}`);
       output.result(
-        { directory, upstream: upstream.base, url: repogate, written, changes: migration.changes, warnings: migration.warnings },
+        { directory, upstream: upstream.base, url: repogate, written, changes: migration.changes, warnings },
         () =>
           migration.changes.length === 0
             ? `Nothing in ${directory} points at ${upstream.base}: no file changed.`
@@ -167,39 +172,36 @@ async function writeAtomically(files: ReadonlyArray<readonly [string, string]>):
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-/** One line per change, dist URLs and notification URLs summed up with a count and an example. */
-function describeChanges(changes: readonly Change[]): string[] {
-  const lines: string[] = [];
-  const grouped = new Map<string, Change[]>();
-  for (const change of changes) {
-    const key = change.kind === 'dist' ? `${change.file}\0dist` : change.kind === 'notification' ? `${change.file}\0notification\0${change.from}` : undefined;
-    if (key === undefined) {
-      lines.push(`  ${change.file}  ${change.location}: ${change.from} → ${change.to}`);
-      continue;
-    }
-    grouped.set(key, [...(grouped.get(key) ?? []), change]);
-  }
-  for (const group of grouped.values()) {
-    const first = group[0] as Change;
-    const what = first.kind === 'dist' ? `dist.url of ${plural(group.length, 'package')}, e.g.` : `notification-url of ${plural(group.length, 'package')}:`;
-    lines.push(`  ${first.file}  ${what} ${first.from} → ${first.to}`);
-  }
-  return lines;
+/** Groups items in the order their group first appears; `key` undefined: a group of its own. */
+function inGroups<T>(items: readonly T[], key: (item: T) => string | undefined): T[][] {
+  const groups = new Map<string | number, T[]>();
+  items.forEach((item, i) => {
+    const k = key(item) ?? i;
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  });
+  return [...groups.values()];
 }
 
-/** One line per reference, the lock's dist and notification URLs summed up with a count and an example. */
+/** One line per change; dist URLs and notification URLs summed up with a count (and an example). */
+function describeChanges(changes: readonly Change[]): string[] {
+  const key = (c: Change): string | undefined =>
+    c.kind === 'dist' ? `${c.file}\0dist` : c.kind === 'notification' ? `${c.file}\0notification\0${c.from}` : undefined;
+  return inGroups(changes, key).map((group) => {
+    const first = group[0] as Change;
+    if (first.kind === 'dist') return `  ${first.file}  dist.url of ${plural(group.length, 'package')}, e.g. ${first.from} → ${first.to}`;
+    if (first.kind === 'notification') return `  ${first.file}  notification-url of ${plural(group.length, 'package')}: ${first.from} → ${first.to}`;
+    return `  ${first.file}  ${first.location}: ${first.from} → ${first.to}`;
+  });
+}
+
+/** One line per reference; the lock's dist and notification URLs summed up with a count and an example. */
 function describeReferences(references: readonly UpstreamReference[]): string[] {
-  const lines: string[] = [];
-  const grouped = new Map<string, UpstreamReference[]>();
-  for (const ref of references) {
-    if (ref.kind === 'dist' || ref.kind === 'notification') grouped.set(`${ref.file}\0${ref.kind}`, [...(grouped.get(`${ref.file}\0${ref.kind}`) ?? []), ref]);
-    else if (ref.kind === 'credentials') lines.push(`  ${ref.file}  ${ref.location}: credentials for the upstream's host`);
-    else lines.push(`  ${ref.file}  ${ref.location}: ${ref.value}`);
-  }
-  for (const group of grouped.values()) {
+  const key = (r: UpstreamReference): string | undefined => (r.kind === 'dist' || r.kind === 'notification' ? `${r.file}\0${r.kind}` : undefined);
+  return inGroups(references, key).map((group) => {
     const first = group[0] as UpstreamReference;
+    if (first.kind === 'credentials') return `  ${first.file}  ${first.location}: credentials for the upstream's host`;
+    if (first.kind === 'repository') return `  ${first.file}  ${first.location}: ${first.value}`;
     const what = first.kind === 'dist' ? 'dist.url' : 'notification-url';
-    lines.push(`  ${first.file}  ${what} of ${plural(group.length, 'package')}, e.g. ${first.location}: ${first.value}`);
-  }
-  return lines;
+    return `  ${first.file}  ${what} of ${plural(group.length, 'package')}, e.g. ${first.location}: ${first.value}`;
+  });
 }

@@ -135,7 +135,15 @@ export function findUpstreamReferences(
 ): UpstreamReference[] {
   const found: UpstreamReference[] = [...repositoryReferences(project.composerJson, parseObject(project.composerJson), upstream)];
   if (project.composerLock) found.push(...lockReferences(project.composerLock, parseObject(project.composerLock), upstream));
-  for (const auth of project.auth) {
+  found.push(...findUpstreamCredentials(project.auth, upstream));
+  // Strip the parser's node from what callers see.
+  return found.map(({ file, location, kind, value }) => ({ file, location, kind, value }));
+}
+
+/** The `http-basic` credentials stored for the upstream's host (`host[:port]`, as Composer keys them). */
+export function findUpstreamCredentials(sources: readonly ProjectFile[], upstream: Upstream): UpstreamReference[] {
+  const found: UpstreamReference[] = [];
+  for (const auth of sources) {
     const basic = member(parseObject(auth), 'http-basic');
     if (basic?.kind !== 'object') continue;
     for (const { key } of basic.members) {
@@ -145,8 +153,7 @@ export function findUpstreamReferences(
       }
     }
   }
-  // Strip the parser's node from what callers see.
-  return found.map(({ file, location, kind, value }) => ({ file, location, kind, value }));
+  return found;
 }
 
 /** One value `migrate-project` replaced. */
