@@ -54,7 +54,7 @@ void describe('repogate migrate-project with real Composer', () => {
   let home: string;
 
   const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
-    runCli(['migrate-project', ...args], { dataDir: work, env: { COMPOSER_HOME: home, ...env } });
+    runCli(['migrate-project', ...args], { dataDir: work, env: { COMPOSER_HOME: home, COMPOSER_AUTH: '', ...env } });
   const composer = (args: string[], dir: string): Promise<ComposerRun> =>
     runComposer(args, { cwd: dir, home: join(dir, '.composer-home') });
 
