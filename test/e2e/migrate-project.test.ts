@@ -163,7 +163,7 @@ void describe('repogate migrate-project with real Composer', () => {
     assert.deepEqual(urls(after), urls(direct));
   });
 
-  void test('the control: rewriting only the repositories entry leaves Composer warning that the lock is out of date', async (t) => {
+  void test('rewriting only the repositories entry by hand leaves Composer warning that the lock is out of date; migrate-project clears it', async (t) => {
     if (!requireComposer(t)) return;
     const dir = join(work, 'sed');
     await mkdir(dir);
@@ -174,5 +174,12 @@ void describe('repogate migrate-project with real Composer', () => {
     await writeFile(join(dir, 'composer.json'), composerJson(`${repogate.url}/`));
     const validated = await composer(['validate', '--no-check-publish'], dir);
     assert.match(output(validated), outOfDate);
+
+    // migrate-project recognises the hand-edited entry: the lock gets the hash of the file as it is now.
+    const migrated = await cli([dir, '--url', repogate.url, '--upstream', upstream.url]);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    assert.doesNotMatch(migrated.stderr, /already out of date/);
+    const revalidated = await composer(['validate', '--no-check-publish'], dir);
+    assert.doesNotMatch(output(revalidated), outOfDate, output(revalidated));
   });
 });

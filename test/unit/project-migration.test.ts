@@ -128,6 +128,16 @@ void describe('migrate-project on the files of a project', () => {
     assert.match(result.warnings[0] ?? '', /already out of date/);
   });
 
+  void test('a lock made before its repositories entry was changed to repogate by hand gets the new hash', () => {
+    const edited = composerJson.replace('https://repo.magento.com/', 'https://repogate.example.com/');
+    const lock = lockFor(composerJson);
+    const result = migrateProject({ composerJson: { name: 'composer.json', text: edited }, composerLock: { name: 'composer.lock', text: lock } }, upstream, repogate);
+    assert.equal(result.composerJson, edited);
+    assert.ok(result.composerLock?.includes(`"content-hash": "${composerContentHash(edited)}"`));
+    assert.deepEqual(result.warnings, []);
+    assert.equal(result.changes.filter((c) => c.kind === 'dist').length, 2);
+  });
+
   void test('a project already on repogate is left alone', () => {
     const json = composerJson.replace('https://repo.magento.com/', 'https://repogate.example.com/');
     const lock = lockFor(json, 'https://repogate.example.com');

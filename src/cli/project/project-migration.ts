@@ -218,17 +218,33 @@ export function migrateProject(
       : legacyHash && legacyHash.value !== ''
         ? [legacyHash, md5(composerJson.text), md5(newJson)]
         : [undefined, '', ''];
-  if (stored !== undefined) {
-    if (stored.value !== before) {
+  if (stored !== undefined && after !== stored.value) {
+    // A lock whose only difference is a repositories entry already changed to repogate by hand (the
+    // old recipe) was up to date with the upstream's entry: that counts as up to date too.
+    const fresh = stored.value === before || (stored === contentHash && lockedWithUpstreamEntry(newJson, composerJson.name, upstream, repogate, stored.value));
+    if (!fresh) {
       warnings.push(
         `${composerLock.name} was already out of date with ${composerJson.name} (Composer warns "The lock file is not up to date"); its ${contentHash ? 'content-hash' : 'hash'} is left as it was: run composer update --lock after the migration`,
       );
-    } else if (before !== after) {
+    } else {
       lockEdits.push(replaceString(composerLock.text, stored, after));
-      changes.push({ file: composerLock.name, location: contentHash ? 'content-hash' : 'hash', kind: 'content-hash', from: before, to: after });
+      changes.push({ file: composerLock.name, location: contentHash ? 'content-hash' : 'hash', kind: 'content-hash', from: stored.value, to: after });
     }
   }
   return { composerJson: newJson, composerLock: applyEdits(composerLock.text, lockEdits), changes, warnings };
+}
+
+/**
+ * True when `hash` is the content hash of `json` with its repositories entries on repogate pointed back
+ * at the upstream (with or without a trailing slash): the lock was made before that entry was edited.
+ */
+function lockedWithUpstreamEntry(json: string, name: string, upstream: Upstream, repogate: string, hash: string): boolean {
+  const root = parseObject({ name, text: json });
+  const onRepogate = [...repositoryReferences({ name, text: json }, root, parseUpstream(repogate))].map((found) => found.node);
+  if (onRepogate.length === 0) return false;
+  return [`${upstream.base}/`, upstream.base].some(
+    (url) => composerContentHash(applyEdits(json, onRepogate.map((node) => replaceString(json, node, url))), name) === hash,
+  );
 }
 
 const md5 = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');
