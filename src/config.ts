@@ -244,3 +244,12 @@ function shownValue(name: string, value: string | undefined): string {
   const safe = redactUrl(value);
   return ` (got "${safe.length > 80 ? `${safe.slice(0, 80)}…` : safe}")`;
 }
+
+/**
+ * Composer's own variables that say where it finds credentials (COMPOSER_HOME's auth.json and
+ * COMPOSER_AUTH), for `repogate migrate-project --check`; unset or empty: undefined.
+ */
+export function composerCredentialSettings(env: NodeJS.ProcessEnv = process.env): { readonly home: string | undefined; readonly auth: string | undefined } {
+  const value = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  return { home: value('COMPOSER_HOME'), auth: value('COMPOSER_AUTH') };
+}

@@ -7,6 +7,7 @@ import { registerCacheCommands } from './commands/cache.js';
 import { registerEntitlementCommands } from './commands/entitlements.js';
 import { registerGrantCommands } from './commands/grants.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerMigrateProjectCommand } from './commands/migrate-project.js';
 import { registerMigrateRegistryCommand } from './commands/migrate-registry.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTokenCommands } from './commands/tokens.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerTokenCommands(program);
   registerMigrateRegistryCommand(program);
+  registerMigrateProjectCommand(program);
   registerAuditCommand(program);
   registerCacheCommands(program);
   // Commander's messages are printed by reportError, in the CLI's one-line (or JSON) form.
