@@ -1,14 +1,16 @@
+import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { bytesBody, fileBody } from './archive-body.js';
 import type { ArchiveOutcome, ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
 export type { ArchiveOutcome, ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
 import { ArchiveFill } from './archive-fill.js';
-import { numberHeader, pinnedHeaders, upstreamHeaders } from './archive-headers.js';
+import { contentTypeOf, numberHeader, pinnedHeaders, upstreamHeaders } from './archive-headers.js';
 import type { ArchiveStore, ArchiveStoreStats } from './archive-store.js';
 import type { ArchivePin, PinStore } from './pin-store.js';
+import { maxTemplateBytes, ProjectTemplates } from './project-templates.js';
 import { UpstreamArchives } from './upstream-archives.js';
 import { UpstreamShasums } from './upstream-shasums.js';
 
@@ -51,6 +53,7 @@ export class ArchiveCache {
   readonly #finishing = new Set<Promise<void>>();
   readonly #shasums: UpstreamShasums;
   readonly #source: UpstreamArchives;
+  readonly #templates: ProjectTemplates;
 
   constructor(options: ArchiveCacheOptions) {
     this.#store = options.store;
@@ -58,6 +61,7 @@ export class ArchiveCache {
     this.#logger = options.logger;
     this.#shasums = new UpstreamShasums(options.upstream);
     this.#source = new UpstreamArchives(options.upstream, options.store, options.missingTtlMs ?? 60_000);
+    this.#templates = new ProjectTemplates(options.upstream);
   }
 
   get pins(): PinStore {
@@ -105,23 +109,71 @@ export class ArchiveCache {
   }
 
   /**
+   * The `shasum` to serve through `base` for the dist of a project template (see
+   * project-templates.ts): the sha1 of the variant naming `base`, once the upstream's bytes are
+   * pinned and at hand; '' before (Composer then checks no sha1), never the upstream's, which the
+   * variant doesn't match.
+   */
+  templateShasumFor(path: string, packageName: string, upstreamShasum: string | undefined, base: string): string {
+    this.shasumFor(path, packageName, upstreamShasum);
+    this.#templates.learn(path);
+    const pin = this.#pins.get(path);
+    if (!pin) return '';
+    return this.#templates.sha1For(pin.sha1, base, () => this.#store.readSmall(pin.sha1, pin.size)) ?? '';
+  }
+
+  /**
    * A small stored archive for `path`, when it is pinned in memory and its bytes are in the store:
    * its headers (as `open` gives them for a hit) and bytes, read synchronously and marked used.
-   * Undefined when `open` must answer (not pinned in this process, not stored, larger than 256 KiB).
+   * Undefined when `open` must answer (not pinned in this process, not stored, larger than 256 KiB,
+   * a project template).
    */
   storedHit(path: string): { readonly headers: Record<string, string | number>; readonly bytes: Buffer } | undefined {
     const pin = this.#pins.get(path);
-    if (!pin) return undefined;
+    if (!pin || this.#templates.has(path)) return undefined;
     const bytes = this.#store.readSmall(pin.sha1, pin.size);
     return bytes && { headers: pinnedHeaders(path, pin), bytes };
   }
 
   /**
    * The archive at `path`. Throws RepogateError: NOT_FOUND (upstream 404/410), UPSTREAM_* (upstream
-   * failures), ARCHIVE_DRIFT (pinned bytes gone, upstream bytes different).
+   * failures), ARCHIVE_DRIFT (pinned bytes gone, upstream bytes different), BAD_REQUEST (a template
+   * asked for without a usable public base). A project template asked for through a public base is
+   * its variant naming that base.
    */
   async open(request: ArchiveRequest): Promise<ArchiveResponse> {
     this.#source.checkNotMissing(request.path);
+    if (request.base !== undefined && (await this.#templates.isTemplate(request.path, request.packageName))) {
+      if (request.base === '') throw new RepogateError('BAD_REQUEST', 'missing or invalid Host header: a project template names the URL it was fetched through');
+      return this.#openTemplate(request, request.base);
+    }
+    return this.#openUpstreamBytes(request);
+  }
+
+  /** The template's variant for `base`, made from the upstream's (pinned) bytes, whole in memory. */
+  async #openTemplate(request: ArchiveRequest, base: string): Promise<ArchiveResponse> {
+    const archive = await this.#openUpstreamBytes(request);
+    const announced = Number(archive.headers['content-length'] ?? 0);
+    if (announced > maxTemplateBytes) {
+      this.#logger.warn({ path: request.path, size: announced }, 'project template too large to point at repogate; served as the upstream has it');
+      return archive;
+    }
+    const chunks: Buffer[] = [];
+    // copyTo reuses its chunks once written: keep copies.
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(Buffer.from(chunk));
+        callback();
+      },
+    });
+    await archive.body.copyTo(sink);
+    const bytes = Buffer.concat(chunks);
+    const variant = this.#templates.variant(bytes, createHash('sha1').update(bytes).digest('hex'), base);
+    const headers = { 'content-type': contentTypeOf(request.path), 'content-length': variant.bytes.length, etag: `"${variant.sha1}"`, 'accept-ranges': 'bytes' };
+    return { outcome: archive.outcome, headers, body: bytesBody(variant.bytes), ...(archive.upstreamMs === undefined ? {} : { upstreamMs: archive.upstreamMs }) };
+  }
+
+  async #openUpstreamBytes(request: ArchiveRequest): Promise<ArchiveResponse> {
     for (let attempt = 0; ; attempt++) {
       const pin = await this.#pins.lookup(request.path);
       if (pin) {

@@ -77,6 +77,11 @@ class FakePinning implements DistPinning {
     return this.#pins.get(path) ?? upstreamShasum;
   }
 
+  templateShasumFor(path: string, packageName: string, upstreamShasum: string | undefined, base: string): string {
+    this.asked.push([path, packageName, upstreamShasum]);
+    return `template of ${base}`;
+  }
+
   pinRevision(): number {
     return this.revision;
   }
@@ -167,7 +172,7 @@ void describe('renderPackage: a p2 file as repogate serves it', () => {
   });
 
   void test('a pinning that knows nothing leaves the upstream shasum', () => {
-    const pinning: DistPinning = { shasumFor: () => undefined, pinRevision: () => 0 };
+    const pinning: DistPinning = { shasumFor: () => undefined, templateShasumFor: () => '', pinRevision: () => 0 };
     assert.deepEqual(render(pinning).versions.map((v) => (v['dist'] as { shasum: string }).shasum), ['aaaa', 'bbbb', '']);
   });
 
