@@ -3,14 +3,14 @@ import { unlink } from 'node:fs/promises';
 import { Writable, type Readable } from 'node:stream';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { bytesBody, fileBody } from './archive-body.js';
+import { bytesBody, fileBody, type ArchiveBody } from './archive-body.js';
 import type { ArchiveOutcome, ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
 export type { ArchiveOutcome, ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
 import { ArchiveFill } from './archive-fill.js';
 import { contentTypeOf, numberHeader, pinnedHeaders, upstreamHeaders } from './archive-headers.js';
 import type { ArchiveStore, ArchiveStoreStats } from './archive-store.js';
 import type { ArchivePin, PinStore } from './pin-store.js';
-import { maxTemplateBytes, ProjectTemplates } from './project-templates.js';
+import { isProjectArchive, maxInspectedBytes, maxTemplateBytes, ProjectTemplates } from './project-templates.js';
 import { UpstreamArchives } from './upstream-archives.js';
 import { UpstreamShasums } from './upstream-shasums.js';
 
@@ -143,31 +143,36 @@ export class ArchiveCache {
    */
   async open(request: ArchiveRequest): Promise<ArchiveResponse> {
     this.#source.checkNotMissing(request.path);
-    if (request.base !== undefined && (await this.#templates.isTemplate(request.path, request.packageName))) {
-      if (request.base === '') throw new RepogateError('BAD_REQUEST', 'missing or invalid Host header: a project template names the URL it was fetched through');
-      return this.#openTemplate(request, request.base);
+    const { base, path } = request;
+    const known = base === undefined ? false : this.#templates.known(path);
+    const archive = await this.#openUpstreamBytes(request);
+    if (base === undefined || known === false) return archive;
+    if (known === true) return this.#template(request, archive, await readAll(archive.body), base);
+    // Not known in this process: the archive's own composer.json says, when its bytes are held and
+    // small (no upstream request for a hit); else the package's metadata, which a download has just
+    // consulted for its shasum.
+    if (archive.outcome === 'hit' || archive.outcome === 'verified') {
+      if (!(Number(archive.headers['content-length']) <= maxInspectedBytes)) {
+        this.#templates.remember(path, false);
+        return archive;
+      }
+      const bytes = await readAll(archive.body);
+      if (bytes === undefined) throw new RepogateError('INTERNAL', `${path} is larger than its pin says`);
+      const template = isProjectArchive(bytes);
+      this.#templates.remember(path, template);
+      return template ? this.#template(request, archive, bytes, base) : { ...archive, body: bytesBody(bytes) };
     }
-    return this.#openUpstreamBytes(request);
+    if (!(await this.#templates.isTemplate(path, request.packageName))) return archive;
+    return this.#template(request, archive, await readAll(archive.body), base);
   }
 
-  /** The template's variant for `base`, made from the upstream's (pinned) bytes, whole in memory. */
-  async #openTemplate(request: ArchiveRequest, base: string): Promise<ArchiveResponse> {
-    const archive = await this.#openUpstreamBytes(request);
-    const announced = Number(archive.headers['content-length'] ?? 0);
-    if (announced > maxTemplateBytes) {
-      this.#logger.warn({ path: request.path, size: announced }, 'project template too large to point at repogate; served as the upstream has it');
-      return archive;
+  /** The template's variant for `base`, made from the upstream's (pinned) `bytes`. */
+  #template(request: ArchiveRequest, archive: ArchiveResponse, bytes: Buffer | undefined, base: string): ArchiveResponse {
+    if (base === '') throw new RepogateError('BAD_REQUEST', 'missing or invalid Host header: a project template names the URL it was fetched through');
+    if (bytes === undefined) {
+      this.#logger.warn({ path: request.path, maxTemplateBytes }, 'project template too large to point at repogate; refused');
+      throw new RepogateError('UPSTREAM_INVALID', `the project template ${request.path} is larger than ${maxTemplateBytes} bytes, too large for repogate to point its repositories at itself`);
     }
-    const chunks: Buffer[] = [];
-    // copyTo reuses its chunks once written: keep copies.
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        chunks.push(Buffer.from(chunk));
-        callback();
-      },
-    });
-    await archive.body.copyTo(sink);
-    const bytes = Buffer.concat(chunks);
     const variant = this.#templates.variant(bytes, createHash('sha1').update(bytes).digest('hex'), base);
     const headers = { 'content-type': contentTypeOf(request.path), 'content-length': variant.bytes.length, etag: `"${variant.sha1}"`, 'accept-ranges': 'bytes' };
     return { outcome: archive.outcome, headers, body: bytesBody(variant.bytes), ...(archive.upstreamMs === undefined ? {} : { upstreamMs: archive.upstreamMs }) };
@@ -321,4 +326,29 @@ export class ArchiveCache {
       (error: unknown) => this.#logger.error({ path: pin.path, err: String(error) }, 'could not record an archive drift'),
     );
   }
+}
+
+/** Every byte of `body`, in memory; undefined (the body let go) past {@link maxTemplateBytes}. */
+async function readAll(body: ArchiveBody): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > maxTemplateBytes) {
+        callback(new Error('too large'));
+        return;
+      }
+      // copyTo reuses its chunks once written: keep copies.
+      chunks.push(Buffer.from(chunk));
+      callback();
+    },
+  });
+  try {
+    await body.copyTo(sink);
+  } catch (error) {
+    if (size > maxTemplateBytes) return undefined;
+    throw error;
+  }
+  return Buffer.concat(chunks);
 }

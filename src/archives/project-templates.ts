@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { ArchiveUpstream } from './archive-request.js';
-import { rewriteZipEntry } from './zip-rewrite.js';
+import { readZipEntry, rewriteZipEntry } from './zip-rewrite.js';
 
 /** A project template's archive as served through one public base. */
 export interface TemplateVariant {
@@ -9,8 +9,13 @@ export interface TemplateVariant {
   readonly sha1: string;
 }
 
-/** Templates larger than this are served as the upstream has them (a template is a few kilobytes). */
+/** Templates larger than this are refused (Magento's is a few kilobytes). */
 export const maxTemplateBytes = 16 * 1024 * 1024;
+/**
+ * Archives held up to this size, of a path not yet known, are looked into (their composer.json's
+ * `type`) to tell whether they are templates; larger ones are taken for packages.
+ */
+export const maxInspectedBytes = 1024 * 1024;
 
 /**
  * Project templates (`"type": "project"`, what `composer create-project` installs): their archive's
@@ -45,6 +50,17 @@ export class ProjectTemplates {
   /** True when `path` is known to be a template's dist (synchronous; the warm archive branch asks). */
   has(path: string): boolean {
     return this.#templates.has(path);
+  }
+
+  /** Whether `path` is a template's dist, when this process knows. */
+  known(path: string): boolean | undefined {
+    return this.#templates.has(path) ? true : this.#checked.get(path);
+  }
+
+  /** Records what an archive's own composer.json said about `path`. */
+  remember(path: string, template: boolean): void {
+    if (template) this.#templates.add(path);
+    else this.#checked.set(path, false);
   }
 
   /** Whether `path` is a template's dist: known, or looked up in its package's metadata once. */
@@ -83,6 +99,18 @@ export class ProjectTemplates {
     if (known) return known.sha1;
     const bytes = readUpstream();
     return bytes && this.variant(bytes, upstreamSha1, base).sha1;
+  }
+}
+
+/** True when the root composer.json of the zip `bytes` says `"type": "project"`. */
+export function isProjectArchive(bytes: Buffer): boolean {
+  const text = readZipEntry(bytes, composerJsonOf);
+  if (text === undefined) return false;
+  try {
+    const doc = JSON.parse(text) as unknown;
+    return typeof doc === 'object' && doc !== null && (doc as Record<string, unknown>)['type'] === 'project';
+  } catch {
+    return false;
   }
 }
 

@@ -32,23 +32,9 @@ export function rewriteZipEntry(
   pick: (names: readonly string[]) => string | undefined,
   transform: (text: string) => string | undefined,
 ): Buffer | undefined {
-  const entries = readCentralDirectory(zip);
-  if (!entries) return undefined;
-  const name = pick(entries.list.map((e) => e.name));
-  const target = entries.list.find((e) => e.name === name);
-  if (!target || (target.flags & 0x1) !== 0 || (target.method !== 0 && target.method !== 8)) return undefined;
-  if (zip.readUInt32LE(target.local) !== localSignature) return undefined;
-
-  const localNameLength = zip.readUInt16LE(target.local + 26);
-  const localExtraLength = zip.readUInt16LE(target.local + 28);
-  const dataStart = target.local + 30 + localNameLength + localExtraLength;
-  const stored = zip.subarray(dataStart, dataStart + target.compressedSize);
-  let text: string;
-  try {
-    text = (target.method === 8 ? inflateRawSync(stored) : stored).toString('utf8');
-  } catch {
-    return undefined;
-  }
+  const found = findEntry(zip, pick);
+  if (!found) return undefined;
+  const { entries, target, dataStart, text } = found;
   const changed = transform(text);
   if (changed === undefined || changed === text) return undefined;
   const data = Buffer.from(changed, 'utf8');
@@ -89,6 +75,30 @@ export function rewriteZipEntry(
     zip.subarray(entries.centralOffset + entries.centralSize, entries.eocd),
     end,
   ]);
+}
+
+/** The text of the file `pick` chooses in the zip archive `zip`; undefined as for {@link rewriteZipEntry}. */
+export function readZipEntry(zip: Buffer, pick: (names: readonly string[]) => string | undefined): string | undefined {
+  return findEntry(zip, pick)?.text;
+}
+
+type CentralDirectory = NonNullable<ReturnType<typeof readCentralDirectory>>;
+
+function findEntry(zip: Buffer, pick: (names: readonly string[]) => string | undefined): { entries: CentralDirectory; target: ZipEntry; dataStart: number; text: string } | undefined {
+  const entries = readCentralDirectory(zip);
+  if (!entries) return undefined;
+  const name = pick(entries.list.map((e) => e.name));
+  const target = entries.list.find((e) => e.name === name);
+  if (!target || (target.flags & 0x1) !== 0 || (target.method !== 0 && target.method !== 8)) return undefined;
+  if (target.local + 30 > entries.centralOffset || zip.readUInt32LE(target.local) !== localSignature) return undefined;
+  const dataStart = target.local + 30 + zip.readUInt16LE(target.local + 26) + zip.readUInt16LE(target.local + 28);
+  if (dataStart + target.compressedSize > entries.centralOffset) return undefined;
+  const stored = zip.subarray(dataStart, dataStart + target.compressedSize);
+  try {
+    return { entries, target, dataStart, text: (target.method === 8 ? inflateRawSync(stored) : stored).toString('utf8') };
+  } catch {
+    return undefined;
+  }
 }
 
 function readCentralDirectory(zip: Buffer): { list: ZipEntry[]; centralOffset: number; centralSize: number; eocd: number } | undefined {

@@ -117,4 +117,35 @@ void describe('composer create-project through repogate, as Magento documents it
       assert.equal(createHash('sha1').update(again).digest('hex'), sha1, 'the same bytes every time');
     }
   });
+
+  void test('an instance that never served the metadata still serves the template naming itself: first from the upstream, then from its pin', async (t) => {
+    const version = upstream.packages.stableVersions(template)[2]!;
+    const path = upstream.packages.archivePath(version);
+    const dataDir = await mkdtemp(join(tmpdir(), 'repogate-template-pin-'));
+    t.after(() => rm(dataDir, { recursive: true, force: true }));
+    let otherKey: TestKey | undefined;
+    const composerJsonThrough = async (): Promise<string> => {
+      // A repogate of its own, started afresh on one data directory: nothing about the template in its memory.
+      const other = await startTestRepogate({ upstream, dataDir });
+      try {
+        if (!otherKey) {
+          await defineStandardEntitlements(other.registry);
+          otherKey = await createTestKey(other.registry, { keyName: 'elsewhere' });
+        }
+        const response = await fetch(`${other.url}${path}`, { headers: { authorization: otherKey.authorization } });
+        assert.equal(response.status, 200);
+        const served = new TextDecoder().decode(unzipSync(new Uint8Array(await response.arrayBuffer()))['composer.json']);
+        assert.match(served, new RegExp(`"url": "${other.url.replaceAll('.', '\\.')}/"`));
+        return served.replace(other.url, 'BASE');
+      } finally {
+        await other.stop();
+      }
+    };
+    const first = await composerJsonThrough();
+    upstream.resetRequests();
+    const second = await composerJsonThrough();
+    assert.equal(second, first);
+    const asked = upstream.requests.filter((r) => r.path.includes('project-community-edition')).map((r) => r.path);
+    assert.deepEqual(asked, [], "the second instance served the pinned bytes, told a template by the archive's own composer.json");
+  });
 });
