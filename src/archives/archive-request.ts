@@ -18,6 +18,12 @@ export interface ArchiveRequest {
   readonly path: string;
   readonly packageName: string;
   readonly requestId?: string | undefined;
+  /**
+   * The public base the client came through, when it is a Composer client: a project template is
+   * then served naming that base as its repository (see project-templates.ts); '' when the request
+   * had no usable Host. Absent (the CLI's `cache warm`): the upstream's bytes.
+   */
+  readonly base?: string | undefined;
 }
 
 /** Where the bytes of a path come from upstream and what the metadata says they should be. */
@@ -25,6 +31,10 @@ export interface ArchiveUpstream {
   readonly client: UpstreamClient;
   /** The upstream URL of a path repogate serves. */
   toUpstream(path: string): URL;
+  /** The public URL of an upstream URL below `base`, or undefined when `url` is not on the upstream. */
+  toPublic(url: string, base: string): string | undefined;
   /** The `shasum` the upstream's metadata gives for a dist path, when it gives one (may fetch metadata). */
   shasumOf(path: string, packageName: string): Promise<string | undefined>;
+  /** The package `type` of the version whose dist is `path`, when the metadata says (may fetch metadata). */
+  typeOf(path: string, packageName: string): Promise<string | undefined>;
 }

@@ -55,7 +55,7 @@ export class ArchiveAnswers {
     deps.usage.record(principal.publicKey, address);
     let archive;
     try {
-      archive = await deps.archives.open({ path, packageName, requestId: request.requestId });
+      archive = await deps.archives.open({ path, packageName, requestId: request.requestId, base: request.base ?? '' });
     } catch (error) {
       if (isRepogateError(error)) return errorAnswer(error.code, error.message, facts);
       throw error;

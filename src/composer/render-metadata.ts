@@ -13,6 +13,8 @@ import type { UrlRewriter } from '../upstream/url-rewriter.js';
  */
 export interface DistPinning {
   shasumFor(path: string, packageName: string, upstreamShasum: string | undefined): string | undefined;
+  /** The `shasum` of a project template's dist as served through `base` (its repositories name `base`). */
+  templateShasumFor(path: string, packageName: string, upstreamShasum: string | undefined, base: string): string;
   /** Changes whenever a pin of the package changes. */
   pinRevision(packageName: string): number;
 }
@@ -28,7 +30,8 @@ export function packageRenderKey(source: PackageSource, base: string, pinning: D
 /**
  * A package's Composer 2 metadata file (`/p2/vendor/name.json`) as repogate serves it: minified,
  * only the named package, dist and source URLs on the upstream host pointed at `base`, and each
- * dist's `shasum` the one of the bytes repogate pinned for it.
+ * dist's `shasum` the one of the bytes repogate pinned for it (of a project template: of the bytes
+ * it serves through `base`).
  */
 export function renderPackage(source: PackageSource, base: string, rewriter: UrlRewriter, dists: DistIndex, pinning?: DistPinning): Rendered {
   const versions = source.versions().map((entry) => rewriteEntry(entry, source.name, base, rewriter, dists, pinning));
@@ -57,7 +60,8 @@ function rewriteEntry(
     if (field === 'dist') {
       dists.learn(new URL(`${base}${path}`).pathname, name);
       const upstreamShasum = typeof reference['shasum'] === 'string' ? reference['shasum'] : undefined;
-      const shasum = pinning?.shasumFor(path, name, upstreamShasum);
+      // A project template is served naming `base` as its repository (src/archives/project-templates.ts).
+      const shasum = entry['type'] === 'project' ? pinning?.templateShasumFor(path, name, upstreamShasum, base) : pinning?.shasumFor(path, name, upstreamShasum);
       if (shasum !== undefined) rewritten['shasum'] = shasum;
     }
     result[field] = rewritten;

@@ -77,6 +77,11 @@ class FakePinning implements DistPinning {
     return this.#pins.get(path) ?? upstreamShasum;
   }
 
+  templateShasumFor(path: string, packageName: string, upstreamShasum: string | undefined, base: string): string {
+    this.asked.push([path, packageName, upstreamShasum]);
+    return `template of ${base}`;
+  }
+
   pinRevision(): number {
     return this.revision;
   }
@@ -167,7 +172,7 @@ void describe('renderPackage: a p2 file as repogate serves it', () => {
   });
 
   void test('a pinning that knows nothing leaves the upstream shasum', () => {
-    const pinning: DistPinning = { shasumFor: () => undefined, pinRevision: () => 0 };
+    const pinning: DistPinning = { shasumFor: () => undefined, templateShasumFor: () => '', pinRevision: () => 0 };
     assert.deepEqual(render(pinning).versions.map((v) => (v['dist'] as { shasum: string }).shasum), ['aaaa', 'bbbb', '']);
   });
 
@@ -176,6 +181,17 @@ void describe('renderPackage: a p2 file as repogate serves it', () => {
     assert.ok(!text.includes('repo.magento.com'), text);
     assert.ok(!text.includes(orgPublic) && !text.includes(orgPrivate), text);
     assert.ok(!text.includes(Buffer.from(`${orgPublic}:${orgPrivate}`).toString('base64')));
+  });
+
+  void test("a project template's dist carries the shasum of the copy served through this base, never the upstream's", () => {
+    const templateVersions: VersionEntry[] = [
+      { name: 'magento/project-community-edition', version: '2.4.7', type: 'project', dist: { type: 'zip', url: `${upstreamUrl}/archives/magento/project-community-edition/magento-project-community-edition-2.4.7.0.zip`, shasum: 'dddd' } },
+    ];
+    const pinning = new FakePinning({});
+    const rendered = renderPackage(sourceOf('magento/project-community-edition', templateVersions), base, rewriter, new DistIndex(), pinning);
+    const out = expandVersions((bodyOf(rendered)['packages'] as Record<string, VersionEntry[]>)['magento/project-community-edition']!);
+    assert.equal((out[0]!['dist'] as { shasum: string }).shasum, `template of ${base}`);
+    assert.deepEqual(pinning.asked, [['/archives/magento/project-community-edition/magento-project-community-edition-2.4.7.0.zip', 'magento/project-community-edition', 'dddd']]);
   });
 
   void test('dist paths outside /archives/ are learned for the package', () => {

@@ -74,7 +74,7 @@ function registrationPhp(spec: VersionSpec, revision: number): string {
   return lines.join('\n');
 }
 
-function composerJson(spec: VersionSpec): string {
+function composerJson(spec: VersionSpec, upstreamUrl: string | undefined): string {
   const doc: Record<string, unknown> = {
     name: spec.name,
     description: spec.description,
@@ -85,19 +85,29 @@ function composerJson(spec: VersionSpec): string {
   };
   if (spec.autoload) doc.autoload = spec.autoload;
   if (spec.extra) doc.extra = spec.extra;
+  if (spec.type === 'project') {
+    // As Magento's template lists `https://repo.magento.com/`: the repository it was published on.
+    doc['minimum-stability'] = 'stable';
+    doc['prefer-stable'] = true;
+    doc.repositories = [{ type: 'composer', url: `${upstreamUrl ?? 'https://repo.magento.com'}/` }];
+    doc.config = { 'preferred-install': 'dist', 'sort-packages': true };
+  }
   return `${JSON.stringify(doc, null, 4)}\n`;
 }
 
 /**
  * Builds the zip for one package version. `revision` 0 is the original release; a higher
- * revision is the same version "republished" with different bytes.
+ * revision is the same version "republished" with different bytes. A project template's
+ * composer.json lists `upstreamUrl` under `repositories`.
  */
-export function buildArchive(spec: VersionSpec, revision: number): Uint8Array {
+export function buildArchive(spec: VersionSpec, revision: number, upstreamUrl?: string): Uint8Array {
   const enc = new TextEncoder();
-  const files: Zippable = {
-    'composer.json': enc.encode(composerJson(spec)),
-    'registration.php': enc.encode(registrationPhp(spec, revision)),
-  };
+  const files: Zippable = { 'composer.json': enc.encode(composerJson(spec, upstreamUrl)) };
+  if (spec.type === 'project') {
+    files['README.md'] = enc.encode(`# ${spec.name}\n\nA Magento project${revision > 0 ? ` (repackaged build ${revision})` : ''}.\n`);
+    return zipSync(files, { level: 6, mtime: ZIP_MTIME });
+  }
+  files['registration.php'] = enc.encode(registrationPhp(spec, revision));
   if (spec.type === 'magento2-module') {
     const moduleXml = `<?xml version="1.0"?>\n<config xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="urn:magento:framework:Module/etc/module.xsd">\n    <module name="${componentName(spec)}"/>\n</config>\n`;
     files['etc/module.xml'] = enc.encode(moduleXml);

@@ -12,7 +12,9 @@ export type PackageType =
   | 'magento2-library'
   | 'magento2-component'
   | 'magento2-theme'
-  | 'magento2-language';
+  | 'magento2-language'
+  /** A project template (`composer create-project`); its archive's composer.json names the upstream. */
+  | 'project';
 
 /** One version of one package, as the catalogue describes it (before the mock assigns uids). */
 export interface VersionSpec {
@@ -250,6 +252,13 @@ function openSourceSpecs(): VersionSpec[] {
       name: 'magento/product-community-edition', version: release.version, type: 'metapackage',
       description: 'eCommerce Platform for Growth (Community Edition)', license: OSL_AFL, require,
       time: release.time, dist: false, payloadBytes: 0,
+    });
+    // The template of Magento's install guide (`composer create-project … magento/project-community-edition`).
+    add({
+      name: 'magento/project-community-edition', version: release.version, type: 'project',
+      description: 'eCommerce Platform for Growth (Community Edition)', license: OSL_AFL,
+      require: { 'magento/product-community-edition': release.version },
+      time: release.time, dist: true, payloadBytes: 0,
     });
 
     add({

@@ -156,7 +156,7 @@ export class PackageSet {
     const key = versionKey(v.name, v.versionNormalized);
     let bytes = this.archives.get(key);
     if (!bytes) {
-      bytes = buildArchive(v, this.revisions.get(key) ?? 0);
+      bytes = buildArchive(v, this.revisions.get(key) ?? 0, this.baseUrl);
       this.archives.set(key, bytes);
     }
     return bytes;
