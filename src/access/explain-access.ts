@@ -141,7 +141,7 @@ function checksOf(
   checks.push({
     check: 'key-expiry',
     ok: !expired,
-    detail: principal.keyExpiresOn === null ? 'the key has no expiry' : `the key ${expired ? 'expired' : 'is valid until'} ${principal.keyExpiresOn}`,
+    detail: principal.keyExpiresOn === null ? 'the key has no expiry' : `the key ${expired ? 'expired on' : 'is valid until'} ${principal.keyExpiresOn}`,
   });
   const networks = principal.cidrs?.join(', ');
   checks.push(

@@ -15,7 +15,7 @@ void describe('access explain: why a key can or cannot install a package (CLI an
   let upstream: MockUpstream;
   let repogate: TestRepogate;
   let cli: CliOptions;
-  const keys: Record<'plain' | 'noGrant' | 'expiredGrant' | 'scoped' | 'suspended' | 'disabled' | 'networks', TestKey> = {} as never;
+  const keys: Record<'plain' | 'noGrant' | 'expiredGrant' | 'scoped' | 'suspended' | 'disabled' | 'expiredKey' | 'networks', TestKey> = {} as never;
 
   before(async () => {
     upstream = await startMockUpstream({ layout: 'composer2' });
@@ -28,6 +28,9 @@ void describe('access explain: why a key can or cannot install a package (CLI an
     keys.networks = await createTestKey(registry, { accountId: 'MAG810001', keyName: 'office', cidrs: ['10.0.0.0/8'] });
     keys.disabled = await createTestKey(registry, { accountId: 'MAG810001', keyName: 'old laptop' });
     await registry.keys.disable(keys.disabled.publicKey, testActor);
+    // A key can't be made with a past expiry: this one's last day is moved back behind the registry's back.
+    keys.expiredKey = await createTestKey(registry, { accountId: 'MAG810001', keyName: 'contractor', expiresOn: daysFromToday(0) });
+    await registry.context.db.updateTable('access_keys').set({ expires_on: daysFromToday(-2) }).where('public_key', '=', keys.expiredKey.publicKey).execute();
     keys.noGrant = await createTestKey(registry, { accountId: 'MAG810002', grants: [] });
     await registry.accounts.create({ id: 'MAG810003', name: 'Lapsed' }, testActor);
     await registry.entitlements.grant('MAG810003', 'commerce', daysFromToday(-1), testActor);
@@ -116,7 +119,7 @@ void describe('access explain: why a key can or cannot install a package (CLI an
     assert.deepEqual(await proxyAnswer(keys.scoped, 'magento/module-catalog'), [404, 'NOT_ENTITLED']);
   });
 
-  void test('a suspended account, with its reason; a disabled key', async () => {
+  void test('a suspended account, with its reason; a disabled key; a key past its expiry', async () => {
     const suspended = await explainCli(keys.suspended, 'magento/module-catalog');
     assert.equal(suspended.denial?.code, 'ACCOUNT_SUSPENDED');
     assert.deepEqual(suspended.account, { id: 'MAG810004', status: 'suspended', suspensionReason: 'invoice 2024-117 is outstanding' });
@@ -128,6 +131,11 @@ void describe('access explain: why a key can or cannot install a package (CLI an
     assert.equal(disabled.denial?.code, 'KEY_DISABLED');
     assert.equal(check(disabled, 'key-status')?.ok, false);
     assert.deepEqual(await proxyAnswer(keys.disabled, 'magento/module-catalog'), [401, 'KEY_DISABLED']);
+
+    const expired = await explainCli(keys.expiredKey, 'magento/module-catalog');
+    assert.equal(expired.denial?.code, 'KEY_EXPIRED');
+    assert.equal(check(expired, 'key-expiry')?.detail, `the key expired on ${daysFromToday(-2)}`);
+    assert.deepEqual(await proxyAnswer(keys.expiredKey, 'magento/module-catalog'), [401, 'KEY_EXPIRED']);
   });
 
   void test("the key's networks: not checked without an address, refused from one outside them", async () => {
