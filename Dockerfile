@@ -22,7 +22,10 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config ./config
-RUN mkdir -p /data && chown node:node /data
+# `repogate` on the PATH: `docker compose exec repogate repogate accounts list`.
+RUN chmod +x dist/src/cli/main.js \
+ && ln -s /app/dist/src/cli/main.js /usr/local/bin/repogate \
+ && mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 8080 8081

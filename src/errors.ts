@@ -9,6 +9,7 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, exit: 1 },
   ALREADY_EXISTS: { status: 409, exit: 1 },
   CONFLICT: { status: 409, exit: 1 },
+  NOT_CONFIRMED: { status: 409, exit: 1 },
   AUTH_REQUIRED: { status: 401, exit: 1 },
   AUTH_INVALID: { status: 401, exit: 1 },
   KEY_DISABLED: { status: 401, exit: 1 },

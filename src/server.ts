@@ -7,6 +7,7 @@ import { AuthThrottle } from './access/auth-throttle.js';
 import { ChangeFeed } from './access/change-feed.js';
 import { UsageRecorder } from './access/usage-recorder.js';
 import { createAdminApp } from './admin/admin-app.js';
+import type { PackageKnown } from './admin/admin-service.js';
 import { createArchiveUpstream } from './archives/archive-upstream.js';
 import { openArchiveCache } from './archives/open-archive-cache.js';
 import { DocumentCache } from './cache/document-cache.js';
@@ -30,6 +31,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { openRegistryDatabase } from './registry/database.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { startRetention } from './registry/retention.js';
+import { startupWarnings } from './startup-warnings.js';
 import { UpstreamClient } from './upstream/upstream-client.js';
 import { UpstreamRepository } from './upstream/upstream-repository.js';
 
@@ -125,7 +127,7 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
     downloads: { registry, throttle, logger, upstream: releases, clientAddress },
   };
   const composerServer = listenComposer(composerDeps, config, closers);
-  const adminServer = listenAdmin(config, logger, registry, metrics, () => serverUrl(composerServer), closers);
+  const adminServer = listenAdmin(config, logger, registry, metrics, () => serverUrl(composerServer), (name) => packageKnown(repository, name), closers);
   try {
     await Promise.all([listening(composerServer), listening(adminServer)]);
   } catch (error) {
@@ -134,6 +136,7 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
   const url = serverUrl(composerServer);
   const adminUrl = serverUrl(adminServer);
   logger.info({ url, adminUrl, upstream: upstream.baseUrl, registry: database.dialect, redis: redis !== undefined }, 'repogate listening');
+  for (const warning of startupWarnings(config, database)) logger.warn({ code: warning.code, variables: warning.variables }, warning.message);
   return { url, adminUrl, registry, access, flushUsage: () => usage.flush(), close: () => closers.close() };
 }
 
@@ -168,11 +171,39 @@ function listenComposer(deps: ComposerDeps, config: Config, closers: Closers): S
 }
 
 /** The admin listener: `/metrics`, the admin API and the web page. */
-function listenAdmin(config: Config, logger: Logger, registry: Registry, metrics: Metrics, composerUrl: () => string, closers: Closers): Server {
-  const app = createAdminApp({ logger, registry, config, composerUrl });
+function listenAdmin(
+  config: Config,
+  logger: Logger,
+  registry: Registry,
+  metrics: Metrics,
+  composerUrl: () => string,
+  packageKnown: PackageKnown,
+  closers: Closers,
+): Server {
+  const app = createAdminApp({ logger, registry, config, composerUrl, packageKnown });
   const server = createServer(withMetricsRoute(app, metricsHandler(metrics, registry, config.adminToken)));
   closers.add('admin listener', () => stopServer(server, 2_000));
   return server.listen(config.adminPort, config.adminHost);
+}
+
+/**
+ * Whether the upstream has a package, for access explanations: its package list when the root
+ * document gives one, else its metadata (both through the metadata cache); undefined when the
+ * upstream can't be asked within 5 s.
+ */
+async function packageKnown(repository: UpstreamRepository, name: string): Promise<boolean | undefined> {
+  const ask = async (): Promise<boolean> => {
+    const { index } = await repository.index();
+    if (index.nameSet) return index.nameSet.has(name);
+    return (await repository.package(name, false)) !== undefined || (await repository.package(name, true)) !== undefined;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 5_000)));
+  try {
+    return await Promise.race([ask().catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Undefined when ready, else what is not (for `/readyz`). */

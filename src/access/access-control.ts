@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { RepogateError } from '../errors.js';
 import type { Registry } from '../registry/registry.js';
 import { hashSecret, keyStringPattern } from '../registry/secrets.js';
-import { computeAccountAccess, deny, packageDenial, type AccountAccess, type AuthResult, type Denial, type EffectiveAccess } from './access-rules.js';
+import { computeAccountAccess, deny, keyDenial, packageDenial, type AccountAccess, type AuthResult, type Denial, type EffectiveAccess } from './access-rules.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { parseBasicAuthorization } from './basic-auth.js';
 import { loadPrincipal, type CachedKey } from './load-principal.js';
@@ -186,15 +186,7 @@ export class AccessControl {
   }
 
   #checkKeyState(principal: Principal, address: string): AuthResult {
-    const label = `key "${principal.keyName}" (${principal.publicKey})`;
-    if (principal.keyStatus === 'disabled') return deny('KEY_DISABLED', `${label} is disabled`);
-    if (principal.keyExpiresOn !== null && this.#today() > principal.keyExpiresOn) {
-      return deny('KEY_EXPIRED', `${label} expired on ${principal.keyExpiresOn}`);
-    }
-    if (!addressAllowed(principal.networks, address)) {
-      return deny('ADDRESS_NOT_ALLOWED', `${label} may not be used from ${address}`);
-    }
-    return { ok: true, principal };
+    return keyDenial(principal, this.#today(), address) ?? { ok: true, principal };
   }
 
   /** Days since the epoch (UTC). */

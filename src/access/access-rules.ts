@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../errors.js';
 import { rulesAllow, type PackageRule } from '../registry/rules.js';
-import type { CompiledGrant, Principal } from './principal.js';
+import { addressAllowed, type CompiledGrant, type Principal } from './principal.js';
 
 /** Why a request is refused; `code` maps to the HTTP status (401 for credentials, 403 otherwise). */
 export interface Denial {
@@ -40,11 +40,33 @@ export function packageDenial(principal: Principal, access: EffectiveAccess, pac
   return undefined;
 }
 
+/**
+ * Whether the key itself may be used today from `address`: enabled, not past its last day, and inside
+ * its networks. Without an address (an explanation asked for no particular one) the networks are not
+ * checked.
+ */
+export function keyDenial(principal: Principal, today: string, address: string | undefined): Denial | undefined {
+  const label = `key "${principal.keyName}" (${principal.publicKey})`;
+  if (principal.keyStatus === 'disabled') return deny('KEY_DISABLED', `${label} is disabled`);
+  if (principal.keyExpiresOn !== null && today > principal.keyExpiresOn) {
+    return deny('KEY_EXPIRED', `${label} expired on ${principal.keyExpiresOn}`);
+  }
+  if (address !== undefined && !addressAllowed(principal.networks, address)) {
+    return deny('ADDRESS_NOT_ALLOWED', `${label} may not be used from ${address}`);
+  }
+  return undefined;
+}
+
+/** A grant counts up to and including its last day (UTC dates `YYYY-MM-DD`). */
+export function grantActive(grant: CompiledGrant, today: string): boolean {
+  return grant.expiresOn === null || grant.expiresOn >= today;
+}
+
 export function computeAccountAccess(principal: Principal, today: string): AccountAccess {
   if (principal.accountStatus === 'suspended') {
     return deny('ACCOUNT_SUSPENDED', `account ${principal.accountId} suspended: ${principal.suspensionReason ?? 'no reason given'}`);
   }
-  const active = principal.grants.filter((g) => g.expiresOn === null || g.expiresOn >= today);
+  const active = principal.grants.filter((g) => grantActive(g, today));
   if (active.length === 0) {
     const expired = [...principal.grants].sort((a, b) => (b.expiresOn ?? '').localeCompare(a.expiresOn ?? ''))[0];
     return expired

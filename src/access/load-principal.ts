@@ -49,6 +49,7 @@ export async function loadPrincipal(registry: Registry, publicKey: string): Prom
       keyStatus: row.key_status,
       keyExpiresOn: row.expires_on,
       networks: compileNetworks(cidrs),
+      cidrs: cidrs === null || cidrs.length === 0 ? null : cidrs,
       grants: grants.map((g) => ({
         entitlement: g.entitlement,
         expiresOn: g.expires_on,

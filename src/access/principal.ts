@@ -17,6 +17,8 @@ export interface Principal {
   readonly keyStatus: 'enabled' | 'disabled';
   readonly keyExpiresOn: string | null;
   readonly networks: BlockList | null;
+  /** The networks as written (`address/prefix`), for explanations; null: any address. */
+  readonly cidrs: readonly string[] | null;
   readonly grants: readonly CompiledGrant[];
   readonly scope: readonly PackageRule[] | null;
 }

@@ -1,3 +1,4 @@
+import { explainAccess, type AccessExplanation } from '../access/explain-access.js';
 import { RepogateError, notFound } from '../errors.js';
 import type { Account } from '../registry/accounts.js';
 import type { AuditEvent } from '../registry/audit.js';
@@ -7,6 +8,9 @@ import type { Registry } from '../registry/registry.js';
 import type { DownloadToken } from '../registry/tokens.js';
 import { cutoffOf } from '../registry/validation.js';
 import { actorOf, type Caller } from './caller.js';
+
+/** Whether the upstream has a package; undefined when it can't tell. */
+export type PackageKnown = (name: string) => Promise<boolean | undefined>;
 
 /** Grants warn this many days before their last day. */
 export const grantWarningDays = 30;
@@ -47,9 +51,12 @@ export function grantView(grant: Grant, today: string): GrantView {
  */
 export class AdminService {
   readonly #registry: Registry;
+  readonly #packageKnown: PackageKnown | undefined;
 
-  constructor(registry: Registry) {
+  /** `packageKnown`: whether the upstream has a package, for access explanations (the server gives it; tests may not). */
+  constructor(registry: Registry, options: { packageKnown?: PackageKnown | undefined } = {}) {
     this.#registry = registry;
+    this.#packageKnown = options.packageKnown;
   }
 
   today(): string {
@@ -252,6 +259,12 @@ export class AdminService {
   }
 
   /** Records something that changes nothing in the registry but belongs in the audit trail (sign-in, sign-out). */
+  /** Why a key can or cannot install a package, with the proxy's own decision (operator only). */
+  explainAccess(caller: Caller, request: { publicKey: string; packageName: string; address?: string | undefined }): Promise<AccessExplanation> {
+    this.#operatorOnly(caller, 'explain access decisions');
+    return explainAccess(this.#registry, { ...request, packageKnown: this.#packageKnown });
+  }
+
   async record(caller: Caller, action: string, detail: Record<string, unknown>): Promise<void> {
     const accountId = caller.kind === 'account' ? caller.accountId : null;
     await this.#registry.audit.append(actorOf(caller), { action, accountId, detail });

@@ -9,7 +9,7 @@ interface Operation {
   readonly path: string;
   readonly id: string;
   readonly summary: string;
-  readonly tag: 'session' | 'accounts' | 'entitlements' | 'keys' | 'downloads token';
+  readonly tag: 'session' | 'accounts' | 'entitlements' | 'keys' | 'downloads token' | 'access';
   /** Who may call it: the operator only, or also the owner of the account concerned. */
   readonly who: 'operator' | 'owner' | 'anyone';
   readonly body?: string;
@@ -47,6 +47,7 @@ const responses: Record<string, z.ZodType> = {
   DeletedKey: s.deletedKeyResponse,
   TokenState: s.tokenStateResponse,
   IssuedToken: s.issuedTokenResponse,
+  AccessExplanation: s.accessExplanationResponse,
 };
 
 const auth: readonly ErrorCode[] = ['AUTH_REQUIRED', 'AUTH_INVALID', 'RATE_LIMITED', 'CSRF_INVALID'];
@@ -82,6 +83,8 @@ export const apiOperations: readonly Operation[] = [
   { method: 'post', path: '/keys/{publicKey}/enable', id: 'enableKey', tag: 'keys', who: 'owner', summary: 'Enable a disabled key (an enabled key is answered as it is, and nothing is recorded)', response: { status: 200, schema: 'AccessKey' }, errors: [...auth, 'VALIDATION', 'NOT_FOUND'] },
   { method: 'post', path: '/keys/{publicKey}/regenerate', id: 'regenerateKey', tag: 'keys', who: 'owner', summary: 'A new pair in place (same name and settings); the old pair stops working at once', response: { status: 200, schema: 'IssuedKey' }, errors: [...auth, 'VALIDATION', 'NOT_FOUND'] },
   { method: 'delete', path: '/keys/{publicKey}', id: 'deleteKey', tag: 'keys', who: 'owner', summary: 'Delete a key; it stops working at once', response: { status: 200, schema: 'DeletedKey' }, errors: [...auth, 'VALIDATION', 'NOT_FOUND'] },
+
+  { method: 'get', path: '/access/explain', id: 'explainAccess', tag: 'access', who: 'operator', summary: 'Why a key can or cannot install a package: the proxy’s decision, each check in order, the deciding rule of each grant and of the key’s scope, and whether the upstream lists the package (as `repogate access explain --json`)', query: [{ name: 'key', description: 'the public key (required)' }, { name: 'package', description: 'the package, vendor/name (required)' }, { name: 'from', description: 'a client address to check against the key’s networks' }], response: { status: 200, schema: 'AccessExplanation' }, errors: [...auth, 'FORBIDDEN', 'VALIDATION', 'NOT_FOUND'] },
 
   { method: 'get', path: '/accounts/{id}/downloads-token', id: 'downloadsTokenState', tag: 'downloads token', who: 'owner', summary: 'Whether the account has a downloads access token, and since when', response: { status: 200, schema: 'TokenState' }, errors: [...auth, 'VALIDATION', 'NOT_FOUND'] },
   { method: 'post', path: '/accounts/{id}/downloads-token', id: 'generateDownloadsToken', tag: 'downloads token', who: 'owner', summary: 'Generate a new downloads access token, shown once; the previous one stops working', response: { status: 201, schema: 'IssuedToken' }, errors: [...auth, 'VALIDATION', 'NOT_FOUND'] },
@@ -156,7 +159,7 @@ export function openApiDocument(): string {
     },
     servers: [{ url: '/api/v1' }],
     security: [{ bearer: [] }, { sessionCookie: [] }],
-    tags: [{ name: 'session' }, { name: 'accounts' }, { name: 'entitlements' }, { name: 'keys' }, { name: 'downloads token' }],
+    tags: [{ name: 'session' }, { name: 'accounts' }, { name: 'entitlements' }, { name: 'keys' }, { name: 'downloads token' }, { name: 'access' }],
     paths,
     components: {
       securitySchemes: {

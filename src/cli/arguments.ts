@@ -1,12 +1,14 @@
 import { invalid } from '../errors.js';
 import { parseRule } from '../registry/rules.js';
 import {
+  assertAddress,
   assertCidr,
   assertDate,
   assertEmail,
   assertEntitlementName,
   assertMageId,
   assertNotPast,
+  assertPackageName,
   assertPublicKey,
   assertSince,
 } from '../registry/validation.js';
@@ -28,6 +30,8 @@ export const parse = {
   entitlementName: (value: string): string => assertEntitlementName(value),
   rule: (value: string): string => parseRule(value).source,
   cidr: (value: string): string => assertCidr(value),
+  address: (value: string): string => assertAddress(value),
+  packageName: (value: string): string => assertPackageName(value),
   since: (value: string): string => assertSince(value),
   limit: (value: string): string => {
     if (!/^\d{1,6}$/.test(value) || Number(value) < 1) throw invalid(`invalid limit "${value}": expected a whole number from 1`);

@@ -7,6 +7,11 @@ export interface Output {
   readonly json: boolean;
   /** Prints `value` as one JSON document, or the text `human()` returns. */
   result(value: unknown, human: () => string): void;
+  /**
+   * Something the user should know that is not the result, on stderr: `repogate: <message>`, or with
+   * --json one line `{"notice":{"code","message",…}}`.
+   */
+  notice(notice: { readonly code: string; readonly message: string; readonly [field: string]: unknown }): void;
 }
 
 export function createOutput(json: boolean): Output {
@@ -14,6 +19,9 @@ export function createOutput(json: boolean): Output {
     json,
     result(value, human) {
       console.log(json ? JSON.stringify(value, null, 2) : human());
+    },
+    notice(notice) {
+      console.error(json ? JSON.stringify({ notice }) : `repogate: ${redactUrl(notice.message)}`);
     },
   };
 }

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { isRepogateError } from '../errors.js';
 import { redactUrl } from '../redact-url.js';
+import { repogateVersion } from '../version.js';
+import { registerAccessCommands } from './commands/access.js';
 import { registerAccountCommands } from './commands/accounts.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerCacheCommands } from './commands/cache.js';
@@ -20,6 +22,7 @@ export const exitCodes = { ok: 0, refused: 1, usage: 2 } as const;
 export function buildProgram(): Command {
   const program = new Command('repogate')
     .description('Authenticating Composer repository proxy: one set of upstream keys, a key pair per developer and CI job')
+    .version(repogateVersion(), '-V, --version', 'print the version of repogate')
     .option('--json', 'machine-readable output (JSON on stdout, errors as JSON on stderr)')
     .showSuggestionAfterError();
   registerServeCommand(program);
@@ -32,6 +35,7 @@ export function buildProgram(): Command {
   registerMigrateProjectCommand(program);
   registerAuditCommand(program);
   registerCacheCommands(program);
+  registerAccessCommands(program);
   // Commander's messages are printed by reportError, in the CLI's one-line (or JSON) form.
   applyToAll(program, (command) => command.exitOverride().configureOutput({ outputError: () => undefined }));
   return program;

@@ -1,9 +1,23 @@
 import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import type { Actor } from '../registry/context.js';
 import type { Registry } from '../registry/registry.js';
 import { createOutput, type Output } from './output.js';
+
+/**
+ * Said on stderr when a command made a new, empty registry: run from the wrong directory, the
+ * default `./data` is a different registry from the server's, and keys made there never work.
+ */
+function newRegistryNotice(opened: string, databaseUrl: string): { code: string; location: string; message: string } {
+  const sqlite = databaseUrl.startsWith('sqlite:');
+  const location = sqlite ? resolve(opened) : opened;
+  const hint = sqlite
+    ? 'REPOGATE_DATA_DIR or REPOGATE_DATABASE_URL chooses another: is this the registry your server uses?'
+    : 'is this the registry your server uses?';
+  return { code: 'REGISTRY_CREATED', location, message: `created a new, empty registry at ${location} (${hint})` };
+}
 
 /** What a command's action works with: the configuration, an open registry, who acts, and the output. */
 export interface Session {
@@ -40,7 +54,9 @@ export async function withSession(command: Command, fn: (session: Session) => Pr
     import('../registry/database.js'),
     import('../registry/registry.js'),
   ]);
-  const registry = createRegistry(await openRegistryDatabase(config.databaseUrl));
+  const database = await openRegistryDatabase(config.databaseUrl);
+  if (database.created) output.notice(newRegistryNotice(database.location, config.databaseUrl));
+  const registry = createRegistry(database);
   try {
     await fn({ config, registry, actor: cliActor(), output });
   } finally {

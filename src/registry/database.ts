@@ -16,6 +16,11 @@ export interface RegistryDatabase {
   readonly dialect: RegistryDialect;
   /** Where it is, for logs and messages: a file path, or the PostgreSQL URL without its password. */
   readonly location: string;
+  /**
+   * True when this opening created the registry (no schema was there: every migration ran now), so
+   * that the CLI and the server can say where a new, empty registry was made.
+   */
+  readonly created: boolean;
   close(): Promise<void>;
 }
 
@@ -53,8 +58,8 @@ async function openSqlite(path: string): Promise<RegistryDatabase> {
     });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrate(db, 'sqlite');
-  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+  const created = await migrate(db, 'sqlite');
+  return { db, dialect: 'sqlite', location: path, created, close: () => db.destroy() };
 }
 
 /**
@@ -79,8 +84,9 @@ async function openPostgres(url: string): Promise<RegistryDatabase> {
   // An idle client whose connection breaks emits here; without a listener the process would crash.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let created: boolean;
   try {
-    await migrate(db, 'postgres');
+    created = await migrate(db, 'postgres');
   } catch (error) {
     await db.destroy().catch(() => undefined);
     const reason = error instanceof RepogateError ? error.message : String(error);
@@ -88,7 +94,7 @@ async function openPostgres(url: string): Promise<RegistryDatabase> {
       cause: error,
     });
   }
-  return { db, dialect: 'postgres', location, close: () => db.destroy() };
+  return { db, dialect: 'postgres', location, created, close: () => db.destroy() };
 }
 
 /**
@@ -97,12 +103,15 @@ async function openPostgres(url: string): Promise<RegistryDatabase> {
  * now exist, try again and find nothing left to do. (On PostgreSQL the migrator also holds an
  * advisory lock while it migrates.)
  */
-async function migrate(db: Kysely<Database>, dialect: RegistryDialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+async function migrate(db: Kysely<Database>, dialect: RegistryDialect): Promise<boolean> {
+  const provider = migrationProvider(dialect);
+  const migrator = new Migrator({ db, provider });
+  const total = Object.keys(await provider.getMigrations()).length;
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const { error } = await migrator.migrateToLatest();
-    if (!error) return;
+    const { error, results } = await migrator.migrateToLatest();
+    // Every migration ran now: the registry did not exist before.
+    if (!error) return results !== undefined && results.filter((r) => r.status === 'Success').length === total;
     lastError = error;
     await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
   }

@@ -42,11 +42,17 @@ export function parseRules(sources: readonly string[]): PackageRule[] {
   return sources.map(parseRule);
 }
 
-/** Last match wins; no match means not allowed. */
-export function rulesAllow(rules: readonly PackageRule[], packageName: string): boolean {
+/** The rule that decides for `packageName`: the last one that matches; undefined when none does. */
+export function decidingRule(rules: readonly PackageRule[], packageName: string): PackageRule | undefined {
   for (let i = rules.length - 1; i >= 0; i--) {
     const rule = rules[i]!;
-    if (rule.pattern.test(packageName)) return !rule.negated;
+    if (rule.pattern.test(packageName)) return rule;
   }
-  return false;
+  return undefined;
+}
+
+/** Last match wins; no match means not allowed. */
+export function rulesAllow(rules: readonly PackageRule[], packageName: string): boolean {
+  const rule = decidingRule(rules, packageName);
+  return rule !== undefined && !rule.negated;
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { invalid } from '../errors.js';
+import { isValidPackageName } from './rules.js';
 import { keyStringPattern } from './secrets.js';
 
 export const mageIdPattern = /^MAG\d{1,12}$/;
@@ -69,6 +70,18 @@ export function assertCidr(value: string): string {
     throw invalid(`invalid network "${value}": expected an address or CIDR such as 10.0.0.0/8 or 2001:db8::/32`);
   }
   return `${address}/${prefix}`;
+}
+
+/** A Composer package name `vendor/name` (lowercase, as Composer asks repositories for it). */
+export function assertPackageName(value: string): string {
+  if (!isValidPackageName(value)) throw invalid(`invalid package name "${value}": expected vendor/name in lowercase, e.g. magento/module-catalog`);
+  return value;
+}
+
+/** One IPv4 or IPv6 address (a client's). */
+export function assertAddress(value: string): string {
+  if (isIP(value) === 0) throw invalid(`invalid address "${value}": expected an IPv4 or IPv6 address such as 192.0.2.10`);
+  return value;
 }
 
 /** A point in the past: a date `YYYY-MM-DD`, or an age such as `90d`, `12h`, `2w`. */

@@ -1,3 +1,4 @@
+import { accessRoutes } from './access-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { openApiDocument } from '../openapi.js';
@@ -35,7 +36,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  router.use(meRoutes(), accountRoutes(deps), entitlementRoutes(deps), keyRoutes(deps), tokenRoutes(deps), auditRoutes(deps));
+  router.use(meRoutes(), accountRoutes(deps), entitlementRoutes(deps), keyRoutes(deps), tokenRoutes(deps), auditRoutes(deps), accessRoutes(deps));
 
   router.use((req: Request, res: Response) => {
     sendApiError(res, 'NOT_FOUND', `no such API route: ${req.method} ${req.baseUrl}${req.path.slice(0, 200)}`);

@@ -123,3 +123,46 @@ export const deletedAccountResponse = z.object({ account: z.string(), deleted: z
 export const revokedResponse = z.object({ account: z.string(), entitlement: z.string(), revoked: z.literal(true) });
 export const passwordSetResponse = z.object({ account: z.string(), passwordSet: z.literal(true) });
 export const sessionsEndedResponse = z.object({ account: z.string(), sessionsEnded: z.literal(true) });
+
+const ruleMatch = z
+  .object({ rule: z.string(), position: z.number().int().describe('1-based, in the order the rules are listed'), effect: z.enum(['allow', 'deny']) })
+  .nullable()
+  .describe('the rule that decides (the last that matches); null when none matches');
+
+export const accessExplanationResponse = z.object({
+  publicKey: z.string(),
+  package: z.string(),
+  allowed: z.boolean(),
+  denial: z
+    .object({ code: z.string(), reason: z.string().describe('the one-line reason the proxy answers') })
+    .nullable()
+    .describe('the refusal the proxy answers; null when allowed'),
+  key: z.object({
+    name: z.string(),
+    status: z.enum(['enabled', 'disabled']),
+    expiresOn: z.string().nullable(),
+    cidrs: z.array(z.string()).nullable(),
+    address: z.string().nullable().describe('the address checked against cidrs (the from parameter), if any'),
+  }),
+  account: z.object({ id: z.string(), status: z.enum(['active', 'suspended']), suspensionReason: z.string().nullable() }),
+  grants: z.array(
+    z.object({
+      entitlement: z.string(),
+      expiresOn: z.string().nullable(),
+      active: z.boolean(),
+      rules: z.array(z.string()),
+      match: ruleMatch,
+      allows: z.boolean(),
+    }),
+  ),
+  scope: z.object({ rules: z.array(z.string()), match: ruleMatch, allows: z.boolean() }).nullable(),
+  knownUpstream: z.boolean().nullable().describe('whether the upstream lists the package; null when it could not be asked'),
+  checks: z.array(
+    z.object({
+      check: z.enum(['key-status', 'key-expiry', 'key-address', 'account-status', 'grants', 'scope', 'upstream']),
+      ok: z.boolean().nullable().describe('null: not checked'),
+      detail: z.string(),
+    }),
+  ),
+  today: z.string(),
+});

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { RepogateError } from '../../errors.js';
 import { parse } from '../arguments.js';
+import { canAsk, confirm } from '../confirm.js';
 import { describeAccountStatus, describeGrant } from '../describe.js';
 import { formatTime, renderFields, renderTable } from '../output.js';
 import { readSecret } from '../read-secret.js';
@@ -71,11 +73,16 @@ export function registerAccountCommands(program: Command): void {
   accounts
     .command('delete')
     .argument('<MAGEID>', 'the account', parse.mageId)
-    .description('delete an account with its keys, grants and downloads token')
-    .action((id: string, _options: unknown, command: Command) =>
+    .description('delete an account with its keys, grants and downloads token (on a terminal, asks first)')
+    .option('-y, --yes', 'delete without asking (without a terminal it never asks)')
+    .action((id: string, options: { yes?: boolean }, command: Command) =>
       withSession(command, async ({ registry, actor, output }) => {
-        await registry.accounts.get(id);
+        const account = await registry.accounts.get(id);
         const keys = await registry.keys.list(id);
+        if (options.yes !== true && canAsk()) {
+          const question = `Delete account ${id} (${account.name}) with its ${keys.length} key(s), grants and downloads token? Its keys stop working at once; this cannot be undone.`;
+          if (!(await confirm(question))) throw new RepogateError('NOT_CONFIRMED', `account ${id} was not deleted: not confirmed`);
+        }
         await registry.accounts.delete(id, actor);
         output.result({ account: id, deleted: true, keysDeleted: keys.length }, () =>
           `Deleted account ${id} with its ${keys.length} key(s), grants and downloads token.`,
