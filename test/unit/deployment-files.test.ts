@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { BlockList } from 'node:net';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
+import { load } from 'js-yaml';
 import { repoRoot } from '../helpers/cli.js';
 
 // Docker and Kubernetes are not available to the tests: the files are parsed and checked for what
-// repogate relies on. js-yaml comes with the lint tools (a development dependency).
-type Load = (text: string) => unknown;
-function yamlLoader(t: TestContext): Load | undefined {
-  try {
-    return (createRequire(import.meta.url)('js-yaml') as { load: Load }).load;
-  } catch {
-    if (process.env['CI'] === 'true') assert.fail('js-yaml is missing from the development dependencies');
-    t.skip('js-yaml is not installed');
-    return undefined;
-  }
-}
-
+// repogate relies on.
 const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
 /** Compose's `${NAME:-default}` and `${NAME:?message}` with nothing set: the default (or empty). */
 const withDefaults = (value: string): string => value.replace(/\$\{\w+(?::-([^}]*)|:\?[^}]*)?\}/g, (_m, fallback?: string) => fallback ?? '');
@@ -32,9 +21,7 @@ interface ComposeService {
   profiles?: string[];
 }
 
-test('docker-compose.yml: Caddy in front of the single instance, trusted by it, with the Caddyfile that sets X-Forwarded-Proto', (t) => {
-  const load = yamlLoader(t);
-  if (!load) return;
+test('docker-compose.yml: Caddy in front of the single instance, trusted by it, with the Caddyfile that sets X-Forwarded-Proto', () => {
   const compose = load(read('docker-compose.yml')) as { services: Record<string, ComposeService>; networks: { default: { ipam: { config: Array<{ subnet: string }> } } } };
   const { repogate, caddy } = compose.services;
   assert.ok(repogate && caddy);
@@ -65,9 +52,7 @@ test('Dockerfile: the repogate command on the PATH, pointing at the built CLI wi
   assert.match(read('dist/src/cli/main.js'), /^#!\/usr\/bin\/env node\n/);
 });
 
-test('Kubernetes: the Ingress is listed, serves REPOGATE_PUBLIC_URL’s host over TLS, and reaches the Composer Service', (t) => {
-  const load = yamlLoader(t);
-  if (!load) return;
+test('Kubernetes: the Ingress is listed, serves REPOGATE_PUBLIC_URL’s host over TLS, and reaches the Composer Service', () => {
   const kustomization = load(read('deploy/kubernetes/kustomization.yaml')) as { resources: string[] };
   assert.ok(kustomization.resources.includes('ingress.yaml'));
   for (const file of kustomization.resources) assert.ok(existsSync(join(repoRoot, 'deploy/kubernetes', file)), file);
