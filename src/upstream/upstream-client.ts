@@ -74,6 +74,8 @@ export class UpstreamClient implements DocumentSource {
   readonly #rootPath: string;
   /** 401s answered in a row for paths other than the root document. */
   #unauthorizedStreak = 0;
+  /** The root document was refused, and nothing has succeeded since: every refusal is the credentials'. */
+  #rootRefused = false;
 
   constructor(
     options: UpstreamOptions,
@@ -327,19 +329,24 @@ export class UpstreamClient implements DocumentSource {
 
   /**
    * A `401`/`403` is the upstream refusing the organisation's keys (UPSTREAM_AUTH: logged at error
-   * level, counted, a 502 to clients) when it is for the root document, or the latest of
-   * `unauthorizedStreakAlarm` 401s in a row; for any other single path it refuses that file only: the
+   * level, counted, a 502 to clients) when it is for the root document (or comes after the root was
+   * refused, with no success since), or the latest of `unauthorizedStreakAlarm` 401s in a row; for any
+   * other single path it refuses that file only: the
    * organisation's keys are not entitled to it, or it does not exist upstream (UPSTREAM_NOT_ENTITLED,
    * a 404 to clients, which the caller logs naming the package). Any answer below 400 ends a streak.
    */
   #checkRefusal(status: number, url: URL, kind: 'document' | 'archive'): void {
     if (status !== 401 && status !== 403) {
-      if (status < 400) this.#unauthorizedStreak = 0;
+      if (status < 400) {
+        this.#unauthorizedStreak = 0;
+        this.#rootRefused = false;
+      }
       return;
     }
     const root = url.origin === this.origin && url.pathname === this.#rootPath;
-    if (status === 401 && !root) this.#unauthorizedStreak++;
-    if (root || !this.#perPathRefusals || (status === 401 && this.#unauthorizedStreak >= unauthorizedStreakAlarm)) {
+    if (root) this.#rootRefused = true;
+    else if (status === 401) this.#unauthorizedStreak++;
+    if (this.#rootRefused || !this.#perPathRefusals || (status === 401 && this.#unauthorizedStreak >= unauthorizedStreakAlarm)) {
       this.#metrics?.upstreamErrors.inc({ code: 'UPSTREAM_AUTH' });
       this.#logger.error(
         { upstreamStatus: status, path: url.pathname },
