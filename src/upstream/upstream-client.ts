@@ -87,10 +87,10 @@ export class UpstreamClient implements DocumentSource {
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.origin = url.origin;
     this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#rootPath = `${this.#basePath}/packages.json`;
     this.#metadataHosts = new Set(options.metadataHosts ?? []);
     this.#userAgent = options.userAgent ?? 'repogate';
     this.#perPathRefusals = options.perPathRefusals ?? true;
-    this.#rootPath = `${url.pathname.replace(/\/+$/, '')}/packages.json`;
     this.#authorization =
       options.username === undefined
         ? undefined
@@ -330,10 +330,10 @@ export class UpstreamClient implements DocumentSource {
   /**
    * A `401`/`403` is the upstream refusing the organisation's keys (UPSTREAM_AUTH: logged at error
    * level, counted, a 502 to clients) when it is for the root document (or comes after the root was
-   * refused, with no success since), or the latest of `unauthorizedStreakAlarm` 401s in a row; for any
-   * other single path it refuses that file only: the
-   * organisation's keys are not entitled to it, or it does not exist upstream (UPSTREAM_NOT_ENTITLED,
-   * a 404 to clients, which the caller logs naming the package). Any answer below 400 ends a streak.
+   * refused, with no success since), or the latest of `unauthorizedStreakAlarm` 401s in a row. For any
+   * other single path it refuses that file only: the organisation's keys are not entitled to it, or it
+   * does not exist upstream (UPSTREAM_NOT_ENTITLED, a 404 to clients, which the caller logs naming the
+   * package). Any answer below 400 ends a streak.
    */
   #checkRefusal(status: number, url: URL, kind: 'document' | 'archive'): void {
     if (status !== 401 && status !== 403) {

@@ -81,6 +81,13 @@ void describe('composer through repogate, against an upstream with repo.magento.
     const bytes = Buffer.from(upstream.packages.archive('magento/framework', '103.0.7-p1'));
     assert.equal(framework.dist?.shasum, createHash('sha1').update(bytes).digest('hex'));
     assert.equal(upstream.count((r) => r.path === upstreamPath), 1);
+    // Asked again (the warm lane: pinned, stored, small), the same bytes come from disk.
+    for (let i = 0; i < 2; i++) {
+      const again = await fetch(framework.dist!.url, { headers: { authorization: developer.authorization } });
+      assert.equal(again.status, 200);
+      assert.equal(createHash('sha1').update(Buffer.from(await again.arrayBuffer())).digest('hex'), framework.dist?.shasum);
+    }
+    assert.equal(upstream.count((r) => r.path === upstreamPath), 1);
 
     const warmed = warmShape.parse(
       await runJson(['cache', 'warm', join(dir, 'composer.lock')], {
