@@ -23,22 +23,24 @@ export interface RootMessages {
  * or `versions` string is dropped (Composer would fail on it).
  */
 export function rootMessages(root: Readonly<Record<string, unknown>>): RootMessages {
-  const messages: Record<string, unknown> = {};
-  for (const type of ['warning', 'info'] as const) {
-    const text = root[type];
-    if (typeof text !== 'string' || text === '') continue;
-    messages[type] = text;
-    const versions = root[`${type}-versions`];
-    if (typeof versions === 'string' && versions !== '') messages[`${type}-versions`] = versions;
-  }
-  for (const key of ['warnings', 'infos'] as const) {
-    const list = root[key];
-    if (!Array.isArray(list)) continue;
-    const kept = list.flatMap((entry) => {
-      const parsed = messageSchema.safeParse(entry);
-      return parsed.success ? [{ message: parsed.data.message, versions: parsed.data.versions }] : [];
-    });
-    if (kept.length > 0) messages[key] = kept;
-  }
-  return messages as RootMessages;
+  return { ...legacy(root, 'warning'), ...legacy(root, 'info'), ...list(root, 'warnings'), ...list(root, 'infos') };
+}
+
+/** `warning` (or `info`) with its `-versions` constraint, when it is a non-empty string. */
+function legacy(root: Readonly<Record<string, unknown>>, type: 'warning' | 'info'): RootMessages {
+  const text = root[type];
+  if (typeof text !== 'string' || text === '') return {};
+  const versions = root[`${type}-versions`];
+  return typeof versions === 'string' && versions !== '' ? { [type]: text, [`${type}-versions`]: versions } : { [type]: text };
+}
+
+/** `warnings` (or `infos`): the well-formed entries, when there are any. */
+function list(root: Readonly<Record<string, unknown>>, key: 'warnings' | 'infos'): RootMessages {
+  const entries = root[key];
+  if (!Array.isArray(entries)) return {};
+  const kept = entries.flatMap((entry) => {
+    const parsed = messageSchema.safeParse(entry);
+    return parsed.success ? [{ message: parsed.data.message, versions: parsed.data.versions }] : [];
+  });
+  return kept.length > 0 ? { [key]: kept } : {};
 }
