@@ -169,3 +169,28 @@ void describe('the upstream refusing the organisation keys', () => {
     }
   });
 });
+
+void describe('the upstream refusing one of its provider-includes (Composer 1 layout)', () => {
+  let s: TestStack;
+  before(async () => {
+    s = await startStack({ layout: 'providers', grants: ['everything'] });
+  });
+  after(() => s.close());
+
+  void test('the packages it lists are left out, with a warning; the other includes are served', async () => {
+    await s.upstream.setFailure('auth-403', (path) => path.startsWith('/p/provider-marketplace$'));
+    let root: { 'available-packages': string[] };
+    try {
+      const response = await fetch(`${s.repogate.url}/packages.json`, { headers: { authorization: s.key.authorization } });
+      assert.equal(response.status, 200);
+      root = (await response.json()) as typeof root;
+    } finally {
+      await s.upstream.setFailure('none');
+    }
+    const vendors = new Set(root['available-packages'].map((name) => name.split('/')[0]));
+    assert.deepEqual([...vendors], ['magento'], 'Open Source and Commerce from their includes; no Marketplace vendor');
+    assert.ok(root['available-packages'].includes('magento/product-enterprise-edition'));
+    assert.ok(s.repogate.logs.some((line) => line.includes('provider-marketplace') && notEntitledReason.test(line)));
+    assert.ok(!s.repogate.logs.some((line) => line.includes('UPSTREAM REFUSED THE ORGANISATION KEYS')));
+  });
+});
