@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layers of src/, lowest first: a folder imports only from folders before it (and from the
- * root modules errors.ts, logger.ts, closers.ts, redact-url.ts, which import no folder, and config.ts,
+ * root modules errors.ts, logger.ts, closers.ts, redact-url.ts, version.ts, which import no folder, and config.ts,
  * which uses the registry's validators). The
  * composition root (server.ts, main.ts, process-settings.ts) wires them all; only the CLI starts it.
  * Written once here; `npm run lint` enforces it (docs/decisions.md says why this order).
@@ -51,7 +51,7 @@ export default tseslint.config(
   },
   ...layerRules,
   {
-    files: ['src/errors.ts', 'src/logger.ts', 'src/closers.ts', 'src/redact-url.ts'],
+    files: ['src/errors.ts', 'src/logger.ts', 'src/closers.ts', 'src/redact-url.ts', 'src/version.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: layers.map((l) => `./${l}/**`), message: 'The root modules import no layer.' }] }],
     },

@@ -14,6 +14,13 @@ export const wholeNumber = (max: number) =>
 export const port = wholeNumber(65535);
 export const seconds = wholeNumber(10 * 365 * 24 * 3600);
 export const optionalString = z.string().min(1).optional();
+/** A value sent as an HTTP header: printable characters only (no line breaks), at most 512. */
+export const headerValue = z
+  .string()
+  .trim()
+  .min(1)
+  .max(512, 'must be at most 512 characters')
+  .regex(/^[\x20-\x7e\x80-\xff]+$/, 'must be printable characters on one line (no control characters)');
 export const httpUrl = z
   .string()
   .url()

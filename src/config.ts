@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { RepogateError } from './errors.js';
 import { redactUrl } from './redact-url.js';
-import { cidrList, hostList, hostPortList, httpUrlWithoutCredentials, optionalString, port, seconds, wholeNumber } from './config-values.js';
+import { cidrList, headerValue, hostList, hostPortList, httpUrlWithoutCredentials, optionalString, port, seconds, wholeNumber } from './config-values.js';
+import { defaultUpstreamUserAgent } from './version.js';
 
 const envSchema = z.object({
   REPOGATE_UPSTREAM_URL: httpUrlWithoutCredentials('set REPOGATE_UPSTREAM_USERNAME and REPOGATE_UPSTREAM_PASSWORD instead').default(
@@ -20,6 +21,7 @@ const envSchema = z.object({
   REPOGATE_UPSTREAM_FAILURES_TO_OPEN: wholeNumber(1000).pipe(z.number().min(1, 'must be at least 1')).default(5),
   REPOGATE_UPSTREAM_RETRY_SECONDS: wholeNumber(3600).pipe(z.number().min(1, 'must be at least 1')).default(10),
   REPOGATE_UPSTREAM_METADATA_HOSTS: hostList.default([]),
+  REPOGATE_UPSTREAM_USER_AGENT: headerValue.optional(),
   REPOGATE_PUBLIC_URL: httpUrlWithoutCredentials('clients authenticate with their own keys').optional(),
   PORT: port.default(8080),
   REPOGATE_HOST: z.string().min(1).default('0.0.0.0'),
@@ -74,6 +76,8 @@ export interface Config {
      * metadata (`host:port`, lowercase): REPOGATE_UPSTREAM_METADATA_HOSTS, empty by default.
      */
     readonly metadataHosts: readonly string[];
+    /** The User-Agent of every upstream request: REPOGATE_UPSTREAM_USER_AGENT, else `Composer/2.8.0 (repogate/…; Node.js …)`. */
+    readonly userAgent: string;
   };
   readonly publicUrl: string | undefined;
   readonly port: number;
@@ -158,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         openMs: e.REPOGATE_UPSTREAM_RETRY_SECONDS * 1000,
       }),
       metadataHosts: Object.freeze([...new Set(e.REPOGATE_UPSTREAM_METADATA_HOSTS)]),
+      userAgent: e.REPOGATE_UPSTREAM_USER_AGENT ?? defaultUpstreamUserAgent(),
     }),
     publicUrl: e.REPOGATE_PUBLIC_URL === undefined ? undefined : trimSlash(e.REPOGATE_PUBLIC_URL),
     port: e.PORT,

@@ -27,6 +27,7 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, exit: 1 },
   UPSTREAM_UNAVAILABLE: { status: 502, exit: 1 },
   UPSTREAM_AUTH: { status: 502, exit: 1 },
+  UPSTREAM_NOT_ENTITLED: { status: 404, exit: 1 },
   UPSTREAM_TIMEOUT: { status: 504, exit: 1 },
   UPSTREAM_INVALID: { status: 502, exit: 1 },
   REGISTRY_UNAVAILABLE: { status: 503, exit: 1 },

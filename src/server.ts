@@ -87,7 +87,7 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
 
   const upstream = new UpstreamClient(config.upstream, logger, metrics);
   closers.add('upstream client', () => upstream.close());
-  const releases = config.downloads.url === undefined ? undefined : new UpstreamClient({ ...config.upstream, url: config.downloads.url, username: config.downloads.mageId, password: config.downloads.token }, logger, metrics);
+  const releases = config.downloads.url === undefined ? undefined : new UpstreamClient({ ...config.upstream, url: config.downloads.url, username: config.downloads.mageId, password: config.downloads.token, perPathRefusals: false }, logger, metrics);
   if (releases) closers.add('release downloads client', () => releases.close());
   const namespace = createHash('sha256').update(config.upstream.url).digest('hex').slice(0, 12);
   const cache = new DocumentCache(
@@ -97,7 +97,7 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
     { profile: 'default', ttlMs: config.metadataTtlMs, staleMs: config.staleMs, negativeTtlMs: config.negativeTtlMs, metrics, lock: redis && new RedisLock(redis.commands, namespace, logger) },
     logger,
   );
-  const repository = new UpstreamRepository(cache, upstream);
+  const repository = new UpstreamRepository(cache, upstream, logger);
   const rewriter = new UrlRewriter(upstream);
   const { archives, stop: stopArchives } = await openArchiveCache({
     dataDir: config.dataDir,

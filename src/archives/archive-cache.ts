@@ -60,7 +60,7 @@ export class ArchiveCache {
     this.#pins = options.pins;
     this.#logger = options.logger;
     this.#shasums = new UpstreamShasums(options.upstream);
-    this.#source = new UpstreamArchives(options.upstream, options.store, options.missingTtlMs ?? 60_000);
+    this.#source = new UpstreamArchives(options.upstream, options.store, options.missingTtlMs ?? 60_000, options.logger);
     this.#templates = new ProjectTemplates(options.upstream);
   }
 

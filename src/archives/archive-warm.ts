@@ -102,7 +102,14 @@ export async function latestTargets(repository: UpstreamRepository, rewriter: Ur
   const names = index.names ?? [...(index.providerHashes?.keys() ?? []), ...Object.keys(index.inlinePackages ?? {})].map((n) => n.toLowerCase());
   const targets: WarmTarget[] = [];
   await eachLimited([...new Set(names)].sort(), concurrency, async (name) => {
-    const source = await repository.package(name, false);
+    let source;
+    try {
+      source = await repository.package(name, false);
+    } catch (error) {
+      // A package the organisation is not entitled to upstream is not warmed (and was logged); the others are.
+      if (isRepogateError(error) && error.code === 'UPSTREAM_NOT_ENTITLED') return;
+      throw error;
+    }
     const latest = newest(source?.versions() ?? []);
     const dist = latest?.['dist'];
     if (!latest || typeof dist !== 'object' || dist === null || Array.isArray(dist)) return;
@@ -121,21 +128,30 @@ function newest(versions: readonly VersionEntry[]): VersionEntry | undefined {
   return best;
 }
 
-/** Compares `2.4.7.0`-style versions part by part (numbers numerically, suffixes as text). */
-function compareNormalized(a: string, b: string): number {
-  const pa = a.split(/[.-]/);
-  const pb = b.split(/[.-]/);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? '';
-    const y = pb[i] ?? '';
-    if (x === y) continue;
-    const nx = Number(x);
-    const ny = Number(y);
-    if (x !== '' && y !== '' && !Number.isNaN(nx) && !Number.isNaN(ny)) return nx - ny;
-    // A release (`2.4.7.0`) sorts after its pre-releases and patches come after it: plain text order will do.
-    return x.localeCompare(y);
+/** Stability ranks of a normalised version's suffix, as Composer orders them (a patch after its release). */
+const suffixRank: Readonly<Record<string, number>> = { dev: 0, alpha: 1, a: 1, beta: 2, b: 2, rc: 3, '': 4, patch: 5, pl: 5, p: 5 };
+
+/**
+ * Compares normalised versions (`2.4.7.0`, `2.4.7.0-patch12`, `2.4.8.0-beta1`) the way Composer
+ * orders them: the numbers part by part, then the suffix (dev < alpha < beta < RC < release < patch),
+ * then the suffix's number (`patch12` after `patch9`).
+ */
+export function compareNormalized(a: string, b: string): number {
+  const pa = parseNormalized(a);
+  const pb = parseNormalized(b);
+  for (let i = 0; i < Math.max(pa.numbers.length, pb.numbers.length); i++) {
+    const d = (pa.numbers[i] ?? 0) - (pb.numbers[i] ?? 0);
+    if (d !== 0) return d;
   }
-  return 0;
+  return pa.rank - pb.rank || pa.n - pb.n;
+}
+
+function parseNormalized(version: string): { numbers: number[]; rank: number; n: number } {
+  const match = /^v?(\d+(?:\.\d+)*)(?:-?([a-z]+)\.?(\d*))?/i.exec(version);
+  if (!match) return { numbers: [], rank: 0, n: 0 };
+  const numbers = match[1]!.split('.').map(Number);
+  const rank = suffixRank[(match[2] ?? '').toLowerCase()] ?? 0;
+  return { numbers, rank, n: Number(match[3] || 0) };
 }
 
 /**

@@ -22,7 +22,7 @@ export const exitCodes = { ok: 0, refused: 1, usage: 2 } as const;
 export function buildProgram(): Command {
   const program = new Command('repogate')
     .description('Authenticating Composer repository proxy: one set of upstream keys, a key pair per developer and CI job')
-    .version(repogateVersion(), '-V, --version', 'print the version of repogate')
+    .version(repogateVersion, '-V, --version', 'print the version of repogate')
     .option('--json', 'machine-readable output (JSON on stdout, errors as JSON on stderr)')
     .showSuggestionAfterError();
   registerServeCommand(program);

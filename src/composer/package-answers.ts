@@ -1,4 +1,5 @@
 import { isRepogateError } from '../errors.js';
+import { notEntitledCause } from '../upstream/upstream-client.js';
 import type { RequestFacts } from '../http/request-context.js';
 import type { CounterSeries } from '../metrics/bound-metrics.js';
 import { errorAnswer, type Answer, type ComposerRequest } from './answer.js';
@@ -93,7 +94,7 @@ export class PackageAnswers {
         if (isRepogateError(error)) return errorAnswer(error.code, error.message, facts);
         throw error;
       }
-      if (!source) return errorAnswer('NOT_FOUND', `package ${name} not found in the upstream repository`, facts);
+      if (!source) return errorAnswer('NOT_FOUND', `package ${name} not found in the upstream repository: ${notEntitledCause}`, facts);
       const rendered = deps.renders.get(packageRenderKey(source, base, deps.archives), () => renderPackage(source, base, deps.rewriter, deps.dists, deps.archives));
       found = { rendered, outcome: source.outcome, upstreamMs: source.upstreamMs, staleConfirmedAt: source.outcome === 'stale' ? source.confirmedAt : undefined };
       this.#hot.set(base, path, found, source, deps.archives.pinRevision(name));

@@ -90,7 +90,6 @@ export function renderRoot(index: RepositoryIndex, access: EffectiveAccess, base
   };
   if (visible.names) root['available-packages'] = visible.names;
   if (visible.patterns) root['available-package-patterns'] = visible.patterns;
-  if (index.warning) root['warning'] = index.warning;
-  if (index.info) root['info'] = index.info;
+  Object.assign(root, index.messages);
   return toRendered(root, index.rootLastModifiedMs);
 }

@@ -65,7 +65,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     }),
     upstreamErrors: new Counter({
       name: `${prefix}upstream_errors_total`,
-      help: 'Upstream failures by error code (UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_AUTH, UPSTREAM_INVALID)',
+      help: 'Upstream failures by error code (UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_AUTH, UPSTREAM_NOT_ENTITLED, UPSTREAM_INVALID)',
       labelNames: ['code'],
       registers,
     }),

@@ -1,5 +1,6 @@
 import { isObject, jsonOf } from '../cache/json-document.js';
 import type { CachedDocument } from '../cache/cached-document.js';
+import { rootMessages, type RootMessages } from './root-messages.js';
 
 /** The three layouts repo.magento.com has served (see composer-protocol.md). */
 export type UpstreamLayout = 'composer2' | 'providers' | 'inline';
@@ -22,9 +23,8 @@ export interface RepositoryIndex {
   readonly providerHashes: ReadonlyMap<string, string> | null;
   /** Inline layout: the whole `packages` map of the root document. */
   readonly inlinePackages: Readonly<Record<string, unknown>> | null;
-  /** Warnings or info the upstream wants users to see. */
-  readonly warning: string | null;
-  readonly info: string | null;
+  /** Warnings and infos the upstream wants users to see (`warning`, `warnings`, `info`, `infos`, …). */
+  readonly messages: RootMessages;
   readonly rootLastModifiedMs: number;
 }
 
@@ -89,8 +89,7 @@ export function buildIndex(rootDoc: CachedDocument, includeDocs: readonly Cached
     layout,
     revision: [rootDoc.revision, ...includeDocs.map((d) => d.revision)].join('+'),
     notifyBatch: typeof root['notify-batch'] === 'string' ? root['notify-batch'] : null,
-    warning: typeof root['warning'] === 'string' ? root['warning'] : null,
-    info: typeof root['info'] === 'string' ? root['info'] : null,
+    messages: rootMessages(root),
     rootLastModifiedMs,
   };
   if (layout === 'composer2') {

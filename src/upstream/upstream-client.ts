@@ -24,7 +24,22 @@ export interface UpstreamOptions {
    * (REPOGATE_UPSTREAM_METADATA_HOSTS); the upstream's own origin is always allowed.
    */
   readonly metadataHosts?: readonly string[];
+  /** The User-Agent of every request (REPOGATE_UPSTREAM_USER_AGENT or the Composer-like default). */
+  readonly userAgent?: string;
+  /**
+   * How a `401`/`403` for one path other than the root document (`packages.json`) is read: by default
+   * (true) as the upstream refusing that one file (UPSTREAM_NOT_ENTITLED, a 404 to clients) unless
+   * 401s keep coming; false (the release downloads upstream, which has no root document) as the
+   * upstream refusing the credentials, always.
+   */
+  readonly perPathRefusals?: boolean;
 }
+
+/**
+ * `401`s in a row (no success between them) on paths other than the root document after which they
+ * are read as the upstream refusing the organisation's keys, not as one file refused.
+ */
+export const unauthorizedStreakAlarm = 3;
 
 export type { ConditionalHeaders, UpstreamDocument } from '../cache/document-source.js';
 
@@ -54,6 +69,13 @@ export class UpstreamClient implements DocumentSource {
   readonly #breaker: CircuitBreaker;
   readonly #metrics: Pick<Metrics, 'upstreamRequests' | 'upstreamDuration' | 'upstreamErrors' | 'circuitState'> | undefined;
   readonly #metadataHosts: ReadonlySet<string>;
+  readonly #userAgent: string;
+  readonly #perPathRefusals: boolean;
+  readonly #rootPath: string;
+  /** 401s answered in a row for paths other than the root document. */
+  #unauthorizedStreak = 0;
+  /** The root document was refused, and nothing has succeeded since: every refusal is the credentials'. */
+  #rootRefused = false;
 
   constructor(
     options: UpstreamOptions,
@@ -65,7 +87,10 @@ export class UpstreamClient implements DocumentSource {
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.origin = url.origin;
     this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#rootPath = `${this.#basePath}/packages.json`;
     this.#metadataHosts = new Set(options.metadataHosts ?? []);
+    this.#userAgent = options.userAgent ?? 'repogate';
+    this.#perPathRefusals = options.perPathRefusals ?? true;
     this.#authorization =
       options.username === undefined
         ? undefined
@@ -142,7 +167,12 @@ export class UpstreamClient implements DocumentSource {
     if (conditional.ifNoneMatch) headers['if-none-match'] = conditional.ifNoneMatch;
     const signal = AbortSignal.timeout(this.#timeoutMs);
     const response = await this.#send(url, 'GET', headers, conditional.requestId, signal);
-    this.#checkAuth(response.statusCode, url);
+    try {
+      this.#checkRefusal(response.statusCode, url, 'document');
+    } catch (error) {
+      await response.body.dump().catch(() => undefined);
+      throw error;
+    }
     let raw: Buffer;
     try {
       raw = await readLimited(response.body, this.#maxBytes);
@@ -176,8 +206,9 @@ export class UpstreamClient implements DocumentSource {
     const started = this.#admit();
     const headers = this.#headersFor(url, { ...extraHeaders, 'accept-encoding': 'identity' }, requestId);
     let timedOut = false;
+    let response: IncomingMessage;
     try {
-      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      response = await new Promise<IncomingMessage>((resolve, reject) => {
         const https = url.protocol === 'https:';
         const send = https ? httpsRequest : httpRequest;
         const req = send(url, { method: 'GET', headers, agent: https ? this.#streamAgents.https : this.#streamAgents.http }, resolve);
@@ -188,12 +219,17 @@ export class UpstreamClient implements DocumentSource {
         req.on('error', reject);
         req.end();
       });
-      this.#answered('archive', response.statusCode ?? 0, started);
-      this.#checkAuth(response.statusCode ?? 0, url);
-      return { status: response.statusCode ?? 0, headers: response.headers, body: response };
     } catch (error) {
       throw this.#failed('archive', error, url, timedOut);
     }
+    this.#answered('archive', response.statusCode ?? 0, started);
+    try {
+      this.#checkRefusal(response.statusCode ?? 0, url, 'archive');
+    } catch (error) {
+      response.resume();
+      throw error;
+    }
+    return { status: response.statusCode ?? 0, headers: response.headers, body: response };
   }
 
   /** Best-effort POST (notify-batch); never throws. */
@@ -262,7 +298,7 @@ export class UpstreamClient implements DocumentSource {
 
   /** The headers of a request: ours, the request id, and the organisation's credentials for the upstream's own origin only. */
   #headersFor(url: URL, headers: Record<string, string>, requestId: string | undefined): Record<string, string> {
-    const all: Record<string, string> = { 'user-agent': 'repogate', ...headers };
+    const all: Record<string, string> = { ...headers, 'user-agent': this.#userAgent };
     if (requestId) all['x-request-id'] = requestId;
     if (this.#authorization && url.origin === this.origin) all['authorization'] = this.#authorization;
     return all;
@@ -291,8 +327,26 @@ export class UpstreamClient implements DocumentSource {
     this.#metrics?.circuitState.set({ closed: 0, 'half-open': 1, open: 2 }[this.#breaker.state]);
   }
 
-  #checkAuth(status: number, url: URL): void {
-    if (status === 401 || status === 403) {
+  /**
+   * A `401`/`403` is the upstream refusing the organisation's keys (UPSTREAM_AUTH: logged at error
+   * level, counted, a 502 to clients) when it is for the root document (or comes after the root was
+   * refused, with no success since), or the latest of `unauthorizedStreakAlarm` 401s in a row. For any
+   * other single path it refuses that file only: the organisation's keys are not entitled to it, or it
+   * does not exist upstream (UPSTREAM_NOT_ENTITLED, a 404 to clients, which the caller logs naming the
+   * package). Any answer below 400 ends a streak.
+   */
+  #checkRefusal(status: number, url: URL, kind: 'document' | 'archive'): void {
+    if (status !== 401 && status !== 403) {
+      if (status < 400) {
+        this.#unauthorizedStreak = 0;
+        this.#rootRefused = false;
+      }
+      return;
+    }
+    const root = url.origin === this.origin && url.pathname === this.#rootPath;
+    if (root) this.#rootRefused = true;
+    else if (status === 401) this.#unauthorizedStreak++;
+    if (this.#rootRefused || !this.#perPathRefusals || (status === 401 && this.#unauthorizedStreak >= unauthorizedStreakAlarm)) {
       this.#metrics?.upstreamErrors.inc({ code: 'UPSTREAM_AUTH' });
       this.#logger.error(
         { upstreamStatus: status, path: url.pathname },
@@ -303,8 +357,16 @@ export class UpstreamClient implements DocumentSource {
         `the upstream repository refused repogate's own credentials (HTTP ${status}); the operator has been alerted`,
       );
     }
+    this.#metrics?.upstreamErrors.inc({ code: 'UPSTREAM_NOT_ENTITLED' });
+    throw new RepogateError(
+      'UPSTREAM_NOT_ENTITLED',
+      `the upstream repository refused ${kind === 'archive' ? 'this archive' : "this package's metadata"} (HTTP ${status}): ${notEntitledCause}`,
+    );
   }
 }
+
+/** Why the upstream refuses or lacks one file while the rest works: the one line clients and the log give. */
+export const notEntitledCause = "the organisation's upstream keys are not entitled to it, or it does not exist upstream";
 
 function effectivePort(url: URL): string {
   return url.port || (url.protocol === 'https:' ? '443' : '80');

@@ -4,7 +4,9 @@ import type { CacheOutcome, DocumentCache } from '../cache/document-cache.js';
 import { isObject, jsonOf } from '../cache/json-document.js';
 import { expandVersions, isDevVersion, type VersionEntry } from './minified-metadata.js';
 import { buildIndex, detectLayout, providerIncludes, rootReferences, type RepositoryIndex } from './repository-index.js';
-import type { UpstreamClient } from './upstream-client.js';
+import { isRepogateError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { notEntitledCause, type UpstreamClient } from './upstream-client.js';
 
 /** One package's metadata as the upstream has it, before rewriting; cheap to obtain on a cache hit. */
 export interface PackageSource {
@@ -40,10 +42,12 @@ export class UpstreamRepository {
   /** Root documents (by revision) refused for pointing elsewhere: refused again without logging again. */
   readonly #refused = new LRUCache<string, Error>({ max: 4 });
   readonly #versions = new LRUCache<string, readonly VersionEntry[]>({ max: 2000 });
+  readonly #logger: Logger | undefined;
 
-  constructor(cache: DocumentCache, upstream: UpstreamClient) {
+  constructor(cache: DocumentCache, upstream: UpstreamClient, logger?: Logger) {
     this.#cache = cache;
     this.#upstream = upstream;
+    this.#logger = logger;
   }
 
   get upstream(): UpstreamClient {
@@ -64,7 +68,15 @@ export class UpstreamRepository {
       const includes: CachedDocument[] = [];
       if (detectLayout(rootJson) === 'providers') {
         for (const include of providerIncludes(rootJson)) {
-          const result = await this.#cache.get(this.#upstream.metadataUrl(include.path, 'provider-includes'), { immutable: true, requestId });
+          let result;
+          try {
+            result = await this.#cache.get(this.#upstream.metadataUrl(include.path, 'provider-includes'), { immutable: true, requestId });
+          } catch (error) {
+            // One include refused: the packages it lists are left out, the others are served.
+            if (!isRepogateError(error) || error.code !== 'UPSTREAM_NOT_ENTITLED') throw error;
+            this.#logger?.warn({ include: include.path }, `the upstream repository refused the provider-include ${include.path}; the packages it lists are left out: ${notEntitledCause}`);
+            continue;
+          }
           upstreamMs += result.upstreamMs;
           if (result.doc.status === 200) includes.push(result.doc);
         }
@@ -75,15 +87,37 @@ export class UpstreamRepository {
     return { index, outcome: root.outcome, upstreamMs, confirmedAt: root.doc.fetchedAt };
   }
 
-  /** The package's stable (`dev` false) or dev versions, or undefined when the upstream doesn't have it. */
+  /**
+   * The package's stable (`dev` false) or dev versions, or undefined when the upstream doesn't have it.
+   * Throws UPSTREAM_NOT_ENTITLED when the upstream refuses the package's metadata; that, and a `404`
+   * for a package the upstream lists, is logged as a warning naming the package.
+   */
   async package(name: string, dev: boolean, requestId?: string): Promise<PackageSource | undefined> {
+    try {
+      return await this.#package(name, dev, requestId);
+    } catch (error) {
+      if (isRepogateError(error) && error.code === 'UPSTREAM_NOT_ENTITLED') this.#warnRefused(name, 'refused');
+      throw error;
+    }
+  }
+
+  /** A package the upstream lists (or refuses) but has no metadata for: the operator is told which. */
+  #warnRefused(name: string, what: 'refused' | 'lacks'): void {
+    this.#logger?.warn({ package: name }, `the upstream repository ${what} the metadata of ${name}: ${notEntitledCause}`);
+  }
+
+  async #package(name: string, dev: boolean, requestId: string | undefined): Promise<PackageSource | undefined> {
     const { index, outcome: indexOutcome, upstreamMs: indexMs, confirmedAt: indexConfirmedAt } = await this.index(requestId);
     if (index.nameSet && !index.nameSet.has(name)) return undefined;
     switch (index.layout) {
       case 'composer2': {
         const url = this.#upstream.metadataUrl(this.#metadataUrl(index, name, dev), 'metadata-url');
         const result = await this.#cache.get(url, { requestId });
-        if (result.doc.status !== 200) return undefined;
+        if (result.doc.status !== 200) {
+          // Only a fresh answer is news (a remembered 404 was told already); a listed dev file may well be absent.
+          if (result.outcome === 'miss' && index.nameSet !== null && !dev) this.#warnRefused(name, 'lacks');
+          return undefined;
+        }
         return this.#metadataSource(name, dev, result.doc, result.outcome, result.upstreamMs + indexMs);
       }
       case 'providers': {
@@ -91,7 +125,10 @@ export class UpstreamRepository {
         if (hash === undefined) return undefined;
         const path = index.providersUrl!.replace('%package%', name).replace('%hash%', hash);
         const result = await this.#cache.get(this.#upstream.metadataUrl(path, 'providers-url'), { immutable: true, requestId });
-        if (result.doc.status !== 200) return undefined;
+        if (result.doc.status !== 200) {
+          if (result.outcome === 'miss') this.#warnRefused(name, 'lacks');
+          return undefined;
+        }
         const doc = result.doc;
         return this.#source(name, dev, doc.revision, lastModifiedMs(doc), worst(indexOutcome, result.outcome), result.upstreamMs + indexMs, indexConfirmedAt, () =>
           versionMap(jsonOf(doc)['packages'], name),

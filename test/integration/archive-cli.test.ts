@@ -157,11 +157,25 @@ void describe('repogate cache (CLI)', () => {
   });
 
   void test('warm --all-latest fetches the newest stable archive of every package the upstream lists', async () => {
+    // Patch releases as repo.magento.com names them (`…-1.5.7.0-patch10.zip`): -p10 is newer than -p9.
+    const p9 = upstream.packages.addVersion('mageplaza/module-core', '1.5.7-p9');
+    const p10 = upstream.packages.addVersion('mageplaza/module-core', '1.5.7-p10');
     upstream.resetRequests();
-    const summary = warmShape.parse(await runJson(['cache', 'warm', '--all-latest'], cli));
+    // One package the organisation is not entitled to upstream is left out; the others are warmed.
+    await upstream.setFailure('auth-403', (path) => path === '/p2/yotpo/module-review.json');
+    let summary;
+    try {
+      summary = warmShape.parse(await runJson(['cache', 'warm', '--all-latest'], cli));
+    } finally {
+      await upstream.setFailure('none');
+    }
     assert.ok(summary.archives > 100, `${summary.archives} archives`);
     assert.deepEqual(summary.failed, []);
     const v = upstream.packages.stableVersions('magento/module-catalog')[0]!;
     assert.equal(upstream.count((r) => r.path === upstream.packages.archivePath(v)), 1);
+    assert.equal(upstream.packages.archivePath(p10), '/archives/mageplaza/module-core/mageplaza-module-core-1.5.7.0-patch10.zip');
+    assert.equal(upstream.count((r) => r.path === upstream.packages.archivePath(p10)), 1);
+    assert.equal(upstream.count((r) => r.path === upstream.packages.archivePath(p9)), 0);
+    assert.equal(upstream.count((r) => r.path.startsWith('/archives/yotpo/module-review/')), 0);
   });
 });

@@ -125,7 +125,7 @@ describe('circuit breaker and stale answers', () => {
     }
   });
 
-  test('archives: a hanging upstream is a 504 within the deadline, a cut body is never stored, revoked organisation keys are a 502', async () => {
+  test('archives: a hanging upstream is a 504 within the deadline, a cut body is never stored, one refused archive is a 404 without the upstream challenge', async () => {
     const a = await setup({ REPOGATE_UPSTREAM_TIMEOUT_SECONDS: '1' });
     try {
       const archive = async (name: string): Promise<{ url: string; shasum: string }> => {
@@ -161,11 +161,12 @@ describe('circuit breaker and stale answers', () => {
       assert.equal(whole.status, 200);
       assert.equal(await sha1(whole), smtp.shasum);
 
+      // One archive refused is that archive not entitled upstream (test/integration/upstream-refusals.test.ts).
       const catalog = await archive('magento/module-catalog');
       await a.upstream.setFailure('auth-401', isArchive);
       const refused = await fetchArchive(catalog.url);
-      assert.equal(refused.status, 502);
-      assert.equal(((await refused.json()) as { code: string }).code, 'UPSTREAM_AUTH');
+      assert.equal(refused.status, 404);
+      assert.equal(((await refused.json()) as { code: string }).code, 'UPSTREAM_NOT_ENTITLED');
       assert.equal(refused.headers.get('www-authenticate'), null);
     } finally {
       await a.close();

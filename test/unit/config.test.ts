@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { isRepogateError, type RepogateError } from '../../src/errors.js';
+import { repogateVersion } from '../../src/version.js';
 
 function configError(env: Record<string, string>): RepogateError {
   try {
@@ -24,7 +25,9 @@ void describe('loadConfig', () => {
       timeoutMs: 30_000,
       breaker: { failureThreshold: 5, openMs: 10_000 },
       metadataHosts: [],
+      userAgent: `Composer/2.8.0 (repogate/${repogateVersion}; Node.js ${process.versions.node})`,
     });
+    assert.match(repogateVersion, /^\d+\.\d+\.\d+/);
     assert.equal(config.publicUrl, undefined);
     assert.equal(config.port, 8080);
     assert.equal(config.host, '0.0.0.0');
@@ -61,7 +64,10 @@ void describe('loadConfig', () => {
       REPOGATE_DOWNLOADS_URL: 'https://downloads.test',
       REPOGATE_DOWNLOADS_MAGEID: 'MAG1',
       REPOGATE_DOWNLOADS_TOKEN: 'downloads-token',
+      REPOGATE_UPSTREAM_USER_AGENT: ' Composer/2.7.9 (acme-mirror) ',
     });
+    assert.equal(config.upstream.userAgent, 'Composer/2.7.9 (acme-mirror)');
+    assert.match(configError({ REPOGATE_UPSTREAM_USER_AGENT: 'two\nlines' }).message, /REPOGATE_UPSTREAM_USER_AGENT: .*one line/);
     assert.deepEqual(
       [config.upstream.url, config.upstream.username, config.upstream.password, config.publicUrl],
       ['http://mock-upstream.test:9000', 'upstream-public', 'upstream-private', 'https://composer.example.test'],

@@ -10,6 +10,7 @@ import { UrlRewriter } from '../../src/upstream/url-rewriter.js';
 import { createLogger } from '../../src/logger.js';
 import { parseRules, rulesAllow } from '../../src/registry/rules.js';
 import type { RepositoryIndex } from '../../src/upstream/repository-index.js';
+import { rootMessages } from '../../src/upstream/root-messages.js';
 import { UpstreamClient } from '../../src/upstream/upstream-client.js';
 import type { PackageSource } from '../../src/upstream/upstream-repository.js';
 
@@ -42,8 +43,7 @@ function indexOf(names: readonly string[] | null, extra: Partial<RepositoryIndex
     providersUrl: null,
     providerHashes: null,
     inlinePackages: null,
-    warning: null,
-    info: null,
+    messages: {},
     rootLastModifiedMs: Date.UTC(2024, 0, 2, 3, 4, 5, 678),
     ...extra,
   };
@@ -270,9 +270,28 @@ void describe('renderRoot: the root document, filtered to what the key may see',
   });
 
   void test("the upstream's warning and info are shown to the user", () => {
-    const body = bodyOf(renderRoot(indexOf(names, { warning: 'maintenance tonight', info: 'hello' }), accessOf([['*/*']]), base));
+    const body = bodyOf(renderRoot(indexOf(names, { messages: { warning: 'maintenance tonight', info: 'hello' } }), accessOf([['*/*']]), base));
     assert.equal(body['warning'], 'maintenance tonight');
     assert.equal(body['info'], 'hello');
+  });
+
+  void test("the upstream's Composer 2.2+ message arrays and version constraints are passed on; malformed entries are not", () => {
+    const root = {
+      warning: 'old clients: upgrade',
+      'warning-versions': '<2.2',
+      info: 'welcome',
+      'info-versions': '',
+      warnings: [{ message: 'maintenance tonight', versions: '>=2.2' }, { message: 'no versions' }, 'text', { message: 3, versions: '*' }],
+      infos: [{ message: 'new packages', versions: '*', extra: true }],
+    };
+    const body = bodyOf(renderRoot(indexOf(names, { messages: rootMessages(root) }), accessOf([['*/*']]), base));
+    assert.equal(body['warning'], 'old clients: upgrade');
+    assert.equal(body['warning-versions'], '<2.2');
+    assert.equal(body['info'], 'welcome');
+    assert.equal('info-versions' in body, false);
+    assert.deepEqual(body['warnings'], [{ message: 'maintenance tonight', versions: '>=2.2' }]);
+    assert.deepEqual(body['infos'], [{ message: 'new packages', versions: '*' }]);
+    assert.deepEqual(rootMessages({ warnings: 'not a list', infos: [{ versions: '*' }] }), {});
   });
 
   void test('no upstream URL or Composer 1 field is passed on, whatever layout the upstream has', () => {

@@ -153,7 +153,7 @@ async function warm(session: Session, lockText: string | undefined, concurrency:
     { profile: 'default', ttlMs: config.metadataTtlMs, staleMs: config.staleMs, negativeTtlMs: config.negativeTtlMs },
     logger,
   );
-  const repository = new UpstreamRepository(cache, upstream);
+  const repository = new UpstreamRepository(cache, upstream, logger);
   const rewriter = new UrlRewriter(upstream);
   const { archives } = await opening.openArchiveCache({
     dataDir: config.dataDir,

@@ -37,8 +37,18 @@ export class RenderedDocument {
   }
 }
 
-/** Provider-include files of the providers layout: name (with `%hash%`) → which packages it lists. */
-const PROVIDER_INCLUDES = ['p/provider-2023$%hash%.json', 'p/provider-latest$%hash%.json'] as const;
+/**
+ * Provider-include files of the providers layout, as repo.magento.com splits its Composer 1 root:
+ * Open Source (`magento/*` under an open licence), Commerce (`magento/*`, proprietary) and everything
+ * else (Marketplace vendors). Each lists its packages; an empty one is left out of the root.
+ */
+const PROVIDER_INCLUDES = ['p/provider-ce$%hash%.json', 'p/provider-ee$%hash%.json', 'p/provider-marketplace$%hash%.json'] as const;
+type ProviderInclude = (typeof PROVIDER_INCLUDES)[number];
+
+function includeOf(name: string, license: readonly string[]): ProviderInclude {
+  if (!name.startsWith('magento/')) return 'p/provider-marketplace$%hash%.json';
+  return license.includes('proprietary') ? 'p/provider-ee$%hash%.json' : 'p/provider-ce$%hash%.json';
+}
 
 function doc(value: JsonObject, lastModified: number): RenderedDocument {
   return new RenderedDocument(Buffer.from(phpJsonEncode(value), 'utf8'), lastModified);
@@ -132,7 +142,9 @@ export class DocumentStore {
         );
       case 'providers': {
         const includes: JsonObject = {};
-        for (const include of PROVIDER_INCLUDES) includes[include] = { sha256: this.includeFile(include).sha256 };
+        for (const include of PROVIDER_INCLUDES) {
+          if (this.includeMembers(include).length > 0) includes[include] = { sha256: this.includeFile(include).sha256 };
+        }
         return doc(
           {
             packages: [],
@@ -178,9 +190,8 @@ export class DocumentStore {
   }
 
   private includeMembers(include: string): string[] {
-    const names = this.packages.names();
-    const half = Math.ceil(names.length / 2);
-    return include === PROVIDER_INCLUDES[0] ? names.slice(0, half) : names.slice(half);
+    const p = this.packages;
+    return p.names().filter((name) => includeOf(name, p.versions(name)[0]?.license ?? []) === include);
   }
 
   private includeFile(include: string): RenderedDocument {
@@ -199,7 +210,7 @@ export class DocumentStore {
     const include = /^\/(p\/provider-[a-z0-9-]+)\$([0-9a-f]{64})\.json$/.exec(path);
     if (include && include[1] !== undefined) {
       const template = `${include[1]}$%hash%.json`;
-      if (!PROVIDER_INCLUDES.some((i) => i === template)) return undefined;
+      if (!PROVIDER_INCLUDES.some((i) => i === template) || this.includeMembers(template).length === 0) return undefined;
       const file = this.includeFile(template);
       return file.sha256 === include[2] ? file : undefined;
     }
