@@ -125,7 +125,8 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
     downloads: { registry, throttle, logger, upstream: releases, clientAddress },
   };
   const composerServer = listenComposer(composerDeps, config, closers);
-  const adminServer = listenAdmin(config, logger, registry, metrics, () => serverUrl(composerServer), closers);
+  const packageNames = async (): Promise<readonly string[] | null> => (await repository.index()).index.names;
+  const adminServer = listenAdmin(config, logger, registry, metrics, { composerUrl: () => serverUrl(composerServer), packageNames }, closers);
   try {
     await Promise.all([listening(composerServer), listening(adminServer)]);
   } catch (error) {
@@ -168,8 +169,15 @@ function listenComposer(deps: ComposerDeps, config: Config, closers: Closers): S
 }
 
 /** The admin listener: `/metrics`, the admin API and the web page. */
-function listenAdmin(config: Config, logger: Logger, registry: Registry, metrics: Metrics, composerUrl: () => string, closers: Closers): Server {
-  const app = createAdminApp({ logger, registry, config, composerUrl });
+function listenAdmin(
+  config: Config,
+  logger: Logger,
+  registry: Registry,
+  metrics: Metrics,
+  from: { composerUrl: () => string; packageNames: () => Promise<readonly string[] | null> },
+  closers: Closers,
+): Server {
+  const app = createAdminApp({ logger, registry, config, ...from });
   const server = createServer(withMetricsRoute(app, metricsHandler(metrics, registry, config.adminToken)));
   closers.add('admin listener', () => stopServer(server, 2_000));
   return server.listen(config.adminPort, config.adminHost);

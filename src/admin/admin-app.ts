@@ -5,7 +5,7 @@ import { createClientAddress } from '../http/client-address.js';
 import { accessLog } from '../http/request-context.js';
 import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/registry.js';
-import { AdminService } from './admin-service.js';
+import { AdminService, type PackageNames } from './admin-service.js';
 import { createApiRouter } from './api/api-router.js';
 import { Authenticator } from './authenticate.js';
 import { SignIn, type SignInLimits } from './sign-in.js';
@@ -21,6 +21,8 @@ export interface AdminAppDeps {
   readonly composerUrl?: () => string;
   /** Failed sign-ins allowed per address and per MAGEID (defaults: 20 and 5 per 15 minutes). */
   readonly signInLimits?: SignInLimits;
+  /** The upstream's package names, for the operator's rule preview. */
+  readonly packageNames?: PackageNames;
 }
 
 /**
@@ -46,7 +48,7 @@ function composerLocation(config: Config, composerUrl: (() => string) | undefine
  */
 export function createAdminApp(deps: AdminAppDeps): express.Express {
   const { logger, registry, config } = deps;
-  const admin = new AdminService(registry);
+  const admin = new AdminService(registry, { packageNames: deps.packageNames });
   const codec = new SessionCodec(resolveSessionSecret(config, logger), config.adminToken);
   const signIn = new SignIn({ registry, admin, adminToken: config.adminToken, logger, limits: deps.signInLimits });
   // Sign-in limits and audited addresses follow the client behind REPOGATE_TRUSTED_PROXIES.

@@ -9,7 +9,7 @@ import { signInPage, type SignInInput } from './views/sign-in-view.js';
 
 /** Where to go after signing in: only a page of this site (never another origin). */
 function safeNext(value: unknown): string | undefined {
-  return typeof value === 'string' && /^\/accounts(\/MAG\d{1,12}\/(access-keys|activity))?$/.test(value) ? value : undefined;
+  return typeof value === 'string' && /^\/(accounts(\/MAG\d{1,12}\/(access-keys|activity|manage))?|entitlements|keys|activity)$/.test(value) ? value : undefined;
 }
 
 function field(req: Request, name: string): string {

@@ -71,7 +71,7 @@ export function accessKeysPage(input: AccessKeysInput): string {
   const issuedKey = input.issued?.kind === 'key' ? input.issued : undefined;
   const issuedToken = input.issued?.kind === 'token' ? input.issued.token : undefined;
   const body = html`${topbar({ caller: input.caller, csrf: input.csrf, account, accounts: input.accounts })}
-${tabs(account.id, 'access-keys')}
+${tabs(account.id, 'access-keys', input.caller)}
 <main id="main">
 ${input.notice === undefined ? '' : noticeBox(input.notice)}
 ${accountAlerts(overview)}

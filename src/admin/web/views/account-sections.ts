@@ -8,11 +8,13 @@ export interface Notice {
   readonly tone: 'success' | 'info' | 'warning' | 'error';
   readonly title?: string;
   readonly text: string;
+  /** The error code of a refusal, as the API and CLI report it. */
+  readonly code?: string;
 }
 
 export function noticeBox(notice: Notice): SafeHtml {
   const role = notice.tone === 'error' ? 'alert' : 'status';
-  return html`<div class="alert alert-${notice.tone}" role="${role}">${notice.title === undefined ? '' : html`<strong>${notice.title}</strong>`}<p>${notice.text}</p></div>`;
+  return html`<div class="alert alert-${notice.tone}" role="${role}"${notice.code === undefined ? '' : html` data-code="${notice.code}"`}>${notice.title === undefined ? '' : html`<strong>${notice.title}</strong>`}<p>${notice.text}</p></div>`;
 }
 
 function grantSentence(grant: GrantView): string {
