@@ -37,6 +37,8 @@ export interface AccountSummary {
   readonly keys: number;
   /** When one of its keys was last used; null when none ever was. */
   readonly lastUsedAt: string | null;
+  /** How many grants it holds, expired ones included. */
+  readonly grants: number;
   /** Its grants that have expired or end within {@link grantWarningDays} days. */
   readonly attention: readonly GrantView[];
 }
@@ -129,14 +131,14 @@ export class AdminService {
     const needle = query.trim().toLowerCase();
     const matches = (a: Account): boolean =>
       needle === '' || [a.id, a.name, a.email ?? ''].some((text) => text.toLowerCase().includes(needle));
+    const grantsBy = new Map<string, GrantView[]>();
+    for (const grant of grants) grantsBy.set(grant.accountId, [...(grantsBy.get(grant.accountId) ?? []), grantView(grant, today)]);
     return accounts.filter(matches).map((account) => ({
       account,
       keys: usage.get(account.id)?.keys ?? 0,
       lastUsedAt: usage.get(account.id)?.lastUsedAt ?? null,
-      attention: grants
-        .filter((g) => g.accountId === account.id)
-        .map((g) => grantView(g, today))
-        .filter((g) => g.state !== 'active'),
+      grants: grantsBy.get(account.id)?.length ?? 0,
+      attention: (grantsBy.get(account.id) ?? []).filter((g) => g.state !== 'active'),
     }));
   }
 

@@ -22,8 +22,8 @@ export const auditPageSize = 50;
 export async function renderAccounts(deps: WebDeps, res: Response, extras: Pick<AccountsInput, 'notice' | 'create'> & { query?: string } = {}, status = 200): Promise<void> {
   const caller = pageCallerOf(res);
   const query = extras.query ?? '';
-  const [summaries, all] = await Promise.all([deps.admin.accountSummaries(caller, query), query === '' ? undefined : deps.admin.accounts(caller)]);
-  const page = accountsPage({ caller, csrf: pageContextOf(res).csrf, summaries, total: all?.length ?? summaries.length, query, ...extras });
+  const [summaries, accounts] = await Promise.all([deps.admin.accountSummaries(caller, query), deps.admin.accounts(caller)]);
+  const page = accountsPage({ caller, csrf: pageContextOf(res).csrf, summaries, accounts, query, ...extras });
   res.status(status).type('html').send(page);
 }
 

@@ -158,6 +158,8 @@ textarea { width: 100%; font-family: var(--mono); font-size: .92rem; line-height
 .inline-form .field.wide { flex: 3 1 24rem; max-width: 44rem; }
 .two-forms { display: flex; flex-wrap: wrap; align-items: flex-end; gap: .75rem 1.5rem; }
 .two-forms form { margin: 0; }
+.two-forms form.inline-form { flex: 1 1 28rem; max-width: 36rem; }
+.two-forms .or { color: var(--muted); align-self: center; }
 .confirm-actions.start { justify-content: flex-start; }
 .grant-form { margin-top: 1rem; }
 ol.rules { margin: 0; padding-left: 1.4rem; }
@@ -201,7 +203,13 @@ table.events td.public-key a { color: inherit; }
   .page-head { align-items: stretch; }
   .page-head form, .page-head .button { width: 100%; }
   details.rename input { width: 100%; }
-  .opsnav ul { padding: 0 .75rem; }
+  .opsnav ul { padding: 0 .5rem; gap: 0; }
+  .opsnav a { padding: .55rem .5rem; font-size: .88rem; }
+  .who { flex: 1 1 100%; min-width: 0; }
+  table.stack td:empty { display: none; }
+  .two-forms .or { align-self: flex-start; }
+  .switcher { width: 100%; }
+  .switcher select { flex: 1 1 auto; min-width: 0; max-width: none; }
   .section-head, form.search { width: 100%; }
   form.search input { flex: 1 1 auto; width: auto; }
   tr.attention { border-color: var(--warn-line); background: var(--warn-soft); }

@@ -1,3 +1,4 @@
+import type { Account } from '../../../registry/accounts.js';
 import type { AccountSummary, GrantView } from '../../admin-service.js';
 import type { Caller } from '../../caller.js';
 import { noticeBox, type Notice } from './account-sections.js';
@@ -10,8 +11,8 @@ export interface AccountsInput {
   readonly caller: Caller;
   readonly csrf: string;
   readonly summaries: readonly AccountSummary[];
-  /** How many accounts there are in all (the search may show fewer). */
-  readonly total: number;
+  /** Every account (the search may show fewer), for the count and the switcher. */
+  readonly accounts: readonly Account[];
   readonly query: string;
   readonly notice?: Notice;
   /** The create form as it was sent, when it was refused. */
@@ -28,7 +29,7 @@ function grantNote(grant: GrantView): string {
 function stateCell(summary: AccountSummary): SafeHtml {
   const { account } = summary;
   if (account.status === 'suspended') {
-    return html`<span>${badge('suspended', 'Suspended')}<small class="reason">${account.suspensionReason ?? ''}</small></span>`;
+    return html`<div>${badge('suspended', 'Suspended')}<small class="reason">${account.suspensionReason ?? ''}</small></div>`;
   }
   return badge('active', 'Active');
 }
@@ -52,13 +53,13 @@ ${sent === undefined ? '' : noticeBox(sent.error)}
 export function accountsPage(input: AccountsInput): string {
   const { summaries } = input;
   const attention = summaries.filter((s) => s.attention.length > 0).length;
-  const body = html`${topbar({ caller: input.caller, csrf: input.csrf, section: 'accounts' })}
+  const body = html`${topbar({ caller: input.caller, csrf: input.csrf, accounts: input.accounts, section: 'accounts' })}
 <main id="main">
 ${input.notice === undefined ? '' : noticeBox(input.notice)}
 <div class="page-head"><div><h1>Accounts</h1><p>Every account (MAGEID), its state, its keys and when they were last used. Accounts with a grant that has expired or ends within 30 days are highlighted.</p></div></div>
 <section class="block" aria-labelledby="accounts-title">
 <div class="section-head">
-<h2 id="accounts-title">Accounts <span class="badge">${input.query === '' ? String(input.total) : `${summaries.length} of ${input.total}`}</span>${
+<h2 id="accounts-title">Accounts <span class="badge">${input.query === '' ? String(input.accounts.length) : `${summaries.length} of ${input.accounts.length}`}</span>${
     attention > 0 ? html` <span class="badge badge-expiring">${attention} need${attention === 1 ? 's' : ''} attention</span>` : ''
   }</h2>
 <form method="get" action="/accounts" class="search" role="search">
@@ -69,22 +70,25 @@ ${input.notice === undefined ? '' : noticeBox(input.notice)}
 </div>
 ${
   summaries.length === 0
-    ? html`<p class="empty">${input.total === 0 ? 'No accounts yet: create the first one below.' : `No account matches “${input.query}”.`}</p>`
+    ? html`<p class="empty">${input.accounts.length === 0 ? 'No accounts yet: create the first one below.' : `No account matches “${input.query}”.`}</p>`
     : html`<table class="stack accounts">
 <caption class="visually-hidden">Accounts</caption>
-<thead><tr><th scope="col">MAGEID</th><th scope="col">Name</th><th scope="col">State</th><th scope="col">Keys</th><th scope="col">Last use</th><th scope="col">Grants</th></tr></thead>
+<thead><tr><th scope="col">MAGEID</th><th scope="col">Name</th><th scope="col">State</th><th scope="col">Keys</th><th scope="col">Last use</th><th scope="col">Grants</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${summaries.map(
         (s) => html`<tr${s.attention.length > 0 ? html` class="attention"` : ''} data-account="${s.account.id}">
 <td data-label="MAGEID"><a class="mono" href="/accounts/${s.account.id}/access-keys">${s.account.id}</a></td>
-<td data-label="Name">${s.account.name}${s.account.email === null ? '' : html`<small class="hint">${s.account.email}</small>`}</td>
+<td data-label="Name"><div>${s.account.name}${s.account.email === null ? '' : html`<small class="hint">${s.account.email}</small>`}</div></td>
 <td data-label="State">${stateCell(s)}</td>
 <td class="count" data-label="Keys">${String(s.keys)}</td>
 <td class="when" data-label="Last use">${s.lastUsedAt === null ? html`<span class="hint">Never</span>` : stampTag(s.lastUsedAt)}</td>
 <td data-label="Grants">${
-          s.attention.length === 0
-            ? html`<a href="/accounts/${s.account.id}/manage">Manage</a>`
-            : html`<span class="attention-note">${s.attention.map((g) => html`${badge(g.state, grantNote(g))} `)}</span> <a href="/accounts/${s.account.id}/manage">Manage</a>`
+          s.grants === 0
+            ? html`<span class="hint">None</span>`
+            : s.attention.length === 0
+              ? `${s.grants} active`
+              : html`<div class="attention-note">${s.attention.map((g) => html`${badge(g.state, grantNote(g))} `)}</div>`
         }</td>
+<td data-label="Actions"><a class="button button-small" href="/accounts/${s.account.id}/manage">Manage<span class="visually-hidden"> ${s.account.id}</span></a></td>
 </tr>`,
       )}</tbody>
 </table>`

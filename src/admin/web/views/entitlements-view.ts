@@ -92,8 +92,7 @@ export function entitlementFormPage(input: EntitlementFormInput): string {
 <main id="main">
 ${input.notice === undefined ? '' : noticeBox(input.notice)}
 <div class="page-head"><div><h1>${title}</h1><p>One rule a line: <code>vendor/name</code>, <code>vendor/*</code>, <code>*/*</code>, a glob such as <code>magento/module-*</code>, or <code>!rule</code> to take away. The last rule that matches a package decides. Preview the rules before saving them.</p></div></div>
-<section class="block" aria-labelledby="rules-title">
-<h2 id="rules-title" class="visually-hidden">Rules</h2>
+<section class="block">
 <form method="post" action="/entitlements">${csrfInput(input.csrf)}<input type="hidden" name="mode" value="${isNew ? 'new' : 'edit'}">
 ${
   isNew

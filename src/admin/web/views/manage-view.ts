@@ -75,6 +75,7 @@ ${secretField('issued-password-value', 'Password', input.generatedPassword)}
   <div class="field"><label for="owner-password">New password</label><input type="password" id="owner-password" name="password" required minlength="10" maxlength="1024" autocomplete="new-password"></div>
   <button class="button" type="submit">Set password</button>
 </form>
+<span class="or">or</span>
 <form method="post" action="/accounts/${account.id}/password/generate">${csrfInput(input.csrf)}<input type="hidden" name="once" value="${input.once}">
   <button class="button" type="submit">Generate a password</button>
 </form>
