@@ -189,6 +189,11 @@ void describe('the operator’s console over HTTP: every flow as form posts, wit
     assert.equal(inUse.status, 409);
     assert.equal(codeOf(inUse.text), 'CONFLICT');
     assert.match(decoded(inUse.text), new RegExp(`Entitlement "vendors" is still granted to ${owner}: revoke that grant first`));
+    const api = await request(repogate.adminUrl).delete('/api/v1/entitlements/vendors').set('Authorization', `Bearer ${adminToken}`);
+    assert.equal(api.status, 409, 'the API refuses with the same code');
+    const warning = (api.body as { warning: string; code: string }).warning;
+    assert.equal((api.body as { code: string }).code, 'CONFLICT');
+    assert.ok(decoded(inUse.text).includes(warning.charAt(0).toUpperCase() + warning.slice(1) + '.'), 'and the same words');
     await repogate.registry.entitlements.revoke(owner, 'vendors', testActor);
     const deleted = await agent.post('/entitlements/vendors/delete').type('form').send({ _csrf: csrf });
     assert.equal(deleted.headers['location'], '/entitlements?done=entitlement-deleted&name=vendors');

@@ -159,7 +159,7 @@ textarea { width: 100%; font-family: var(--mono); font-size: .92rem; line-height
 .two-forms { display: flex; flex-wrap: wrap; align-items: flex-end; gap: .75rem 1.5rem; }
 .two-forms form { margin: 0; }
 .two-forms form.inline-form { flex: 1 1 28rem; max-width: 36rem; }
-.two-forms .or { color: var(--muted); align-self: center; }
+.two-forms .or { color: var(--muted); align-self: flex-end; padding-bottom: .45rem; }
 .confirm-actions.start { justify-content: flex-start; }
 .grant-form { margin-top: 1rem; }
 ol.rules { margin: 0; padding-left: 1.4rem; }
