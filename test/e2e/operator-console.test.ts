@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { parseRules, rulesAllow } from '../../src/registry/rules.js';
-import { launchBrowser, requireChromium, saveScreenshot } from '../helpers/browser.js';
+import { artifactsDir, launchBrowser, requireChromium, saveScreenshot } from '../helpers/browser.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { basic, createTestKey, defineStandardEntitlements, startTestRepogate, testActor, type TestRepogate } from '../helpers/repogate.js';
 
@@ -34,6 +35,10 @@ void describe('the operator’s day on the web page, in headless Chromium', () =
     repogate = await startTestRepogate({ upstream, env: { REPOGATE_ADMIN_TOKEN: adminToken } });
     const { registry } = repogate;
     await defineStandardEntitlements(registry);
+    await registry.accounts.create({ id: 'MAG100200', name: 'Example Agency Ltd', email: 'ops@agency.example' }, testActor);
+    await registry.entitlements.grant('MAG100200', 'commerce', null, testActor);
+    await registry.accounts.create({ id: 'MAG100300', name: 'Former Client GmbH' }, testActor);
+    await registry.entitlements.grant('MAG100300', 'open-source', null, testActor);
     // Other accounts, so that the lists look like an organisation's: one grant ends soon, one account is suspended.
     await createTestKey(registry, { accountId: 'MAG100200', grants: ['commerce'], keyName: 'jenkins' });
     await registry.entitlements.grant('MAG100200', 'marketplace', daysFromToday(9), testActor);
@@ -153,6 +158,10 @@ void describe('the operator’s day on the web page, in headless Chromium', () =
     assert.equal(await page.locator('tbody tr').count(), 1);
     await page.getByRole('link', { name: 'Clear' }).click();
     await screenshots(page, 'operator-accounts');
+    // The picture in docs/admin.md: the top of the accounts list, at a small desktop size.
+    await page.setViewportSize({ width: 1120, height: 600 });
+    await page.screenshot({ path: join(artifactsDir, 'operator-console.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // Keys across accounts.
     await operatorMenu.getByRole('link', { name: 'Keys' }).click();
