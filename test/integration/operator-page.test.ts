@@ -85,6 +85,19 @@ void describe('the operator’s console over HTTP: every flow as form posts, wit
     assert.equal(await repogate.registry.entitlements.find('mine'), undefined);
   });
 
+  void test('signed out, an operator page leads to sign-in and back to it for the operator; an owner lands on their own page', async () => {
+    const deep = await request(repogate.adminUrl).get('/entitlements');
+    assert.equal(deep.headers['location'], '/sign-in?next=%2Fentitlements');
+    const operatorAgent = request.agent(repogate.adminUrl);
+    const form = await operatorAgent.get('/sign-in');
+    const signedIn = await operatorAgent.post('/sign-in/operator?next=%2Fentitlements').type('form').send({ _csrf: csrfOf(form.text), token: adminToken });
+    assert.equal(signedIn.headers['location'], '/entitlements');
+    const ownerClient = request.agent(repogate.adminUrl);
+    const ownerForm = await ownerClient.get('/sign-in');
+    const ownerIn = await ownerClient.post('/sign-in?next=%2Fentitlements').type('form').send({ _csrf: csrfOf(ownerForm.text), mageid: owner, password: ownerPassword });
+    assert.equal(ownerIn.headers['location'], `/accounts/${owner}/access-keys`);
+  });
+
   void test('accounts: create (refusals shown on the form with the API’s codes), search, set and generate the owner’s password', async () => {
     const { agent, csrf } = await operator();
     const forged = await agent.post('/accounts').type('form').send({ id: 'MAG740010', name: 'No token' });

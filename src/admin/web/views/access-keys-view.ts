@@ -89,7 +89,7 @@ ${keysTable({ accountId: account.id, keys: overview.keys, today: overview.today,
 </section>
 ${usagePanel(overview)}
 ${downloadsTokenSection({ overview, csrf: input.csrf, once: input.once(), issuedToken })}
-${grantsSection(overview)}
+${grantsSection(overview, input.caller.kind === 'operator')}
 ${sessionsSection({ overview, csrf: input.csrf, ownAccount: input.caller.kind === 'account' })}
 </main>
 ${confirmDialog(input.csrf)}`;

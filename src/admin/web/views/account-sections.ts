@@ -85,12 +85,16 @@ function grantState(grant: GrantView): SafeHtml {
   return badge('active', 'Active');
 }
 
-/** The account's entitlements (grants) and their last days. */
-export function grantsSection(overview: AccountOverview): SafeHtml {
+/** The account's entitlements (grants) and their last days; for the operator, a way to the Account tab that changes them. */
+export function grantsSection(overview: AccountOverview, operator = false): SafeHtml {
   const { grants } = overview;
   return html`<section class="block" id="entitlements" aria-labelledby="entitlements-title">
 <h2 id="entitlements-title">Entitlements</h2>
-<p class="hint">What this account’s keys may install. The operator grants them; a grant counts up to and including its last day.</p>
+<p class="hint">What this account’s keys may install. ${
+    operator
+      ? html`Grant, change or revoke them on the <a href="/accounts/${overview.account.id}/manage#grants">Account</a> tab`
+      : 'The operator grants them'
+  }; a grant counts up to and including its last day.</p>
 ${
   grants.length === 0
     ? html`<p class="empty">No entitlement granted.</p>`

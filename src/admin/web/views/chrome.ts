@@ -61,7 +61,7 @@ ${identity}
   ${switcher}
   <form method="post" action="/sign-out">${csrfInput(input.csrf)}<button class="button button-small" type="submit">Sign out</button></form>
 </div>
-</div></header>${caller.kind === 'operator' ? operatorNav(input.section) : ''}`;
+</div></header>${caller.kind === 'operator' ? operatorNav(input.section ?? (account === undefined ? undefined : 'accounts')) : ''}`;
 }
 
 export type AccountTab = 'access-keys' | 'activity' | 'manage';
