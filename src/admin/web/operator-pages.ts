@@ -39,7 +39,7 @@ export async function renderManage(deps: WebDeps, res: Response, id: string, ext
 /** How many accounts hold each entitlement. */
 async function holdersOf(admin: AdminService, caller: Caller): Promise<Map<string, number>> {
   const holders = new Map<string, number>();
-  for (const summary of await admin.grantsOfEveryAccount(caller)) holders.set(summary.entitlement, (holders.get(summary.entitlement) ?? 0) + 1);
+  for (const grant of await admin.grantsOfEveryAccount(caller)) holders.set(grant.entitlement, (holders.get(grant.entitlement) ?? 0) + 1);
   return holders;
 }
 

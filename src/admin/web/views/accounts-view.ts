@@ -16,7 +16,7 @@ export interface AccountsInput {
   readonly query: string;
   readonly notice?: Notice;
   /** The create form as it was sent, when it was refused. */
-  readonly create?: { readonly id: string; readonly name: string; readonly email: string; readonly error: Notice & { code?: string } };
+  readonly create?: { readonly id: string; readonly name: string; readonly email: string; readonly error: Notice };
 }
 
 /** `commerce ends in 12 days`, `marketplace expired on 2025-01-31`. */

@@ -30,7 +30,7 @@ ${
 <thead><tr><th scope="col">Account</th><th scope="col">Name</th><th scope="col">Public key</th><th scope="col">${detailLabel}</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${keys.map(
         (key) => html`<tr data-public-key="${key.publicKey}"><td data-label="Account"><a class="mono" href="/accounts/${key.accountId}/access-keys">${key.accountId}</a></td>
-<td class="key-name" data-label="Name">${key.name}</td><td class="public-key" data-label="Public key">${key.publicKey}</td><td data-label="${detailLabel}">${detail(key)}</td>
+<td class="key-name" data-label="Name">${key.name}</td><td class="public-key" data-label="Public key"><a href="/activity?key=${key.publicKey}" title="Its activity and downloads">${key.publicKey}</a></td><td data-label="${detailLabel}">${detail(key)}</td>
 <td data-label="Actions"><form method="post" action="${keyUrl(key.accountId, key.publicKey, 'disable')}">${csrfInput(input.csrf)}<input type="hidden" name="back" value="keys"><button class="button button-small" type="submit">Disable<span class="visually-hidden"> key ${key.name}</span></button></form></td></tr>`,
       )}</tbody>
 </table>`
