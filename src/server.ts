@@ -127,7 +127,8 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
     downloads: { registry, throttle, logger, upstream: releases, clientAddress },
   };
   const composerServer = listenComposer(composerDeps, config, closers);
-  const adminServer = listenAdmin(config, logger, registry, metrics, () => serverUrl(composerServer), (name) => packageKnown(repository, name), closers);
+  const packageNames = async (): Promise<readonly string[] | null> => (await repository.index()).index.names;
+  const adminServer = listenAdmin(config, logger, registry, metrics, { composerUrl: () => serverUrl(composerServer), packageKnown: (name) => packageKnown(repository, name), packageNames }, closers);
   try {
     await Promise.all([listening(composerServer), listening(adminServer)]);
   } catch (error) {
@@ -176,11 +177,10 @@ function listenAdmin(
   logger: Logger,
   registry: Registry,
   metrics: Metrics,
-  composerUrl: () => string,
-  packageKnown: PackageKnown,
+  from: { composerUrl: () => string; packageKnown: PackageKnown; packageNames: () => Promise<readonly string[] | null> },
   closers: Closers,
 ): Server {
-  const app = createAdminApp({ logger, registry, config, composerUrl, packageKnown });
+  const app = createAdminApp({ logger, registry, config, ...from });
   const server = createServer(withMetricsRoute(app, metricsHandler(metrics, registry, config.adminToken)));
   closers.add('admin listener', () => stopServer(server, 2_000));
   return server.listen(config.adminPort, config.adminHost);

@@ -5,7 +5,7 @@ import { createClientAddress } from '../http/client-address.js';
 import { accessLog } from '../http/request-context.js';
 import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/registry.js';
-import { AdminService, type PackageKnown } from './admin-service.js';
+import { AdminService, type PackageKnown, type PackageNames } from './admin-service.js';
 import { createApiRouter } from './api/api-router.js';
 import { Authenticator } from './authenticate.js';
 import { SignIn, type SignInLimits } from './sign-in.js';
@@ -23,6 +23,8 @@ export interface AdminAppDeps {
   readonly signInLimits?: SignInLimits;
   /** Whether the upstream has a package, for `GET /api/v1/access/explain`. */
   readonly packageKnown?: PackageKnown;
+  /** The upstream's package names, for the operator's rule preview. */
+  readonly packageNames?: PackageNames;
 }
 
 /**
@@ -48,7 +50,7 @@ function composerLocation(config: Config, composerUrl: (() => string) | undefine
  */
 export function createAdminApp(deps: AdminAppDeps): express.Express {
   const { logger, registry, config } = deps;
-  const admin = new AdminService(registry, { packageKnown: deps.packageKnown });
+  const admin = new AdminService(registry, { packageKnown: deps.packageKnown, packageNames: deps.packageNames });
   const codec = new SessionCodec(resolveSessionSecret(config, logger), config.adminToken);
   const signIn = new SignIn({ registry, admin, adminToken: config.adminToken, logger, limits: deps.signInLimits });
   // Sign-in limits and audited addresses follow the client behind REPOGATE_TRUSTED_PROXIES.

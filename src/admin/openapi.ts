@@ -42,6 +42,7 @@ const responses: Record<string, z.ZodType> = {
   Entitlement: s.entitlementResponse,
   GrantState: s.grantResponse,
   Revoked: s.revokedResponse,
+  EntitlementDeleted: s.entitlementDeletedResponse,
   AccessKey: s.keyResponse,
   IssuedKey: s.issuedKeyResponse,
   DeletedKey: s.deletedKeyResponse,
@@ -70,6 +71,7 @@ export const apiOperations: readonly Operation[] = [
 
   { method: 'get', path: '/entitlements', id: 'listEntitlements', tag: 'entitlements', who: 'operator', summary: 'Entitlements with their rules', response: { status: 200, schema: 'Entitlement', array: true }, errors: [...auth, 'FORBIDDEN'] },
   { method: 'put', path: '/entitlements/{name}', id: 'defineEntitlement', tag: 'entitlements', who: 'operator', summary: 'Create an entitlement or replace its rules (the last matching rule decides)', body: 'DefineEntitlement', response: { status: 200, schema: 'Entitlement' }, errors: [...auth, 'FORBIDDEN', 'VALIDATION'] },
+  { method: 'delete', path: '/entitlements/{name}', id: 'deleteEntitlement', tag: 'entitlements', who: 'operator', summary: 'Delete an entitlement no account holds (CONFLICT while one does)', response: { status: 200, schema: 'EntitlementDeleted' }, errors: [...auth, 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'] },
   { method: 'get', path: '/accounts/{id}/grants', id: 'listGrants', tag: 'entitlements', who: 'owner', summary: 'The account’s grants with their expiry and state', response: { status: 200, schema: 'GrantState', array: true }, errors: [...auth, 'VALIDATION', 'NOT_FOUND'] },
   { method: 'put', path: '/accounts/{id}/grants/{entitlement}', id: 'grant', tag: 'entitlements', who: 'operator', summary: 'Grant an entitlement (again: change its expiry)', body: 'Grant', response: { status: 200, schema: 'GrantState' }, errors: [...auth, 'FORBIDDEN', 'VALIDATION', 'NOT_FOUND'] },
   { method: 'delete', path: '/accounts/{id}/grants/{entitlement}', id: 'revoke', tag: 'entitlements', who: 'operator', summary: 'Take a grant away', response: { status: 200, schema: 'Revoked' }, errors: [...auth, 'FORBIDDEN', 'VALIDATION', 'NOT_FOUND'] },

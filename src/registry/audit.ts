@@ -14,6 +14,12 @@ export interface AuditFilter {
   readonly accountId?: string | undefined;
   readonly publicKey?: string | undefined;
   readonly since?: string | undefined;
+  /** Events before this instant (ISO time), exclusive. */
+  readonly until?: string | undefined;
+  /** An action (`key.created`), or a family of them (`key.*`). */
+  readonly action?: string | undefined;
+  /** For paging, newest first: only events older than this id. */
+  readonly beforeId?: number | undefined;
   readonly limit?: number | undefined;
 }
 
@@ -38,6 +44,11 @@ export class AuditLog {
     if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
     if (filter.publicKey) query = query.where('public_key', '=', filter.publicKey);
     if (filter.since) query = query.where('at', '>=', filter.since);
+    if (filter.until) query = query.where('at', '<', filter.until);
+    if (filter.action) {
+      query = filter.action.endsWith('.*') ? query.where('action', 'like', `${filter.action.slice(0, -1)}%`) : query.where('action', '=', filter.action);
+    }
+    if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
     const rows = await query
       .orderBy('id', 'desc')
       .limit(filter.limit ?? 1000)

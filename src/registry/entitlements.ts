@@ -1,4 +1,4 @@
-import { invalid, notFound } from '../errors.js';
+import { RepogateError, invalid, notFound } from '../errors.js';
 import type { Actor, RegistryContext } from './context.js';
 import { parseRules } from './rules.js';
 import type { EntitlementsTable, GrantsTable } from './schema.js';
@@ -121,6 +121,31 @@ export class EntitlementService {
         trx.deleteFrom('grants').where('account_id', '=', accountId).where('entitlement', '=', entitlement).execute(),
       () => ({ action: 'grant.revoked', accountId, detail: { entitlement } }),
     );
+  }
+
+  /**
+   * Deletes an entitlement that no account holds. One still granted is refused (CONFLICT) with the
+   * accounts that hold it, so that no account loses packages by surprise: revoke those grants first.
+   */
+  async delete(name: string, actor: Actor): Promise<void> {
+    await this.get(name);
+    const holders = await this.#ctx.db.selectFrom('grants').select('account_id').where('entitlement', '=', name).orderBy('account_id').execute();
+    if (holders.length > 0) {
+      const ids = holders.map((h) => h.account_id);
+      const shown = ids.length > 5 ? `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more` : ids.join(', ');
+      throw new RepogateError('CONFLICT', `entitlement "${name}" is still granted to ${shown}: revoke ${ids.length === 1 ? 'that grant' : 'those grants'} first`);
+    }
+    await this.#ctx.write(
+      actor,
+      (trx) => trx.deleteFrom('entitlements').where('name', '=', name).execute(),
+      () => ({ action: 'entitlement.deleted', detail: { name } }),
+    );
+  }
+
+  /** Every grant of every account, by account then entitlement. */
+  async allGrants(): Promise<Grant[]> {
+    const rows = await this.#ctx.db.selectFrom('grants').selectAll().orderBy('account_id').orderBy('entitlement').execute();
+    return rows.map(toGrant);
   }
 
   async grantsOf(accountId: string): Promise<Grant[]> {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { notFound } from '../errors.js';
 import type { Actor, RegistryContext } from './context.js';
 import { parseJsonList } from './context.js';
@@ -101,6 +102,41 @@ export class KeyService {
     if (accountId !== undefined) query = query.where('account_id', '=', assertMageId(accountId));
     const rows = await query.orderBy('account_id').orderBy('created_at').orderBy('name').execute();
     return rows.map(toAccessKey);
+  }
+
+  /** Per account: how many keys it has and when one of them was last used (null: never). */
+  async usageByAccount(): Promise<Map<string, { keys: number; lastUsedAt: string | null }>> {
+    const rows = await this.#ctx.db
+      .selectFrom('access_keys')
+      .select(['account_id', sql<number>`count(*)`.as('keys'), sql<string | null>`max(last_used_at)`.as('last_used_at')])
+      .groupBy('account_id')
+      .execute();
+    return new Map(rows.map((r) => [r.account_id, { keys: Number(r.keys), lastUsedAt: r.last_used_at }]));
+  }
+
+  /**
+   * Enabled keys that need a look, each list oldest first: unused since `unusedBefore` (ISO time; a
+   * key never used counts from its creation), expiring on or before `expiringBy` (not yet expired on
+   * `today`), and keys with a scope of their own (narrower than their account's grants).
+   */
+  async needingAttention(input: { unusedBefore: string; today: string; expiringBy: string }): Promise<{ unused: AccessKey[]; expiring: AccessKey[]; scoped: AccessKey[] }> {
+    const enabled = this.#ctx.db.selectFrom('access_keys').selectAll().where('status', '=', 'enabled');
+    const [unused, expiring, scoped] = await Promise.all([
+      enabled
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('last_used_at', 'is', null), eb('created_at', '<', input.unusedBefore)]),
+            eb('last_used_at', '<', input.unusedBefore),
+          ]),
+        )
+        .orderBy('account_id')
+        .orderBy('created_at')
+        .limit(500)
+        .execute(),
+      enabled.where('expires_on', '>=', input.today).where('expires_on', '<=', input.expiringBy).orderBy('expires_on').orderBy('account_id').limit(500).execute(),
+      enabled.where('scope', 'is not', null).orderBy('account_id').orderBy('created_at').limit(500).execute(),
+    ]);
+    return { unused: unused.map(toAccessKey), expiring: expiring.map(toAccessKey), scoped: scoped.map(toAccessKey) };
   }
 
   async find(publicKey: string): Promise<AccessKey | undefined> {

@@ -205,7 +205,7 @@ void describe('the Access Keys page in headless Chromium', () => {
     await page.getByLabel('Admin token').fill(adminToken);
     await page.getByRole('button', { name: 'Sign in with the admin token' }).click();
     await page.waitForURL('**/accounts');
-    await page.getByRole('link', { name: account }).waitFor();
+    await page.getByRole('link', { name: account, exact: true }).waitFor();
 
     await page.getByLabel('Account', { exact: true }).selectOption(otherAccount);
     await page.waitForURL(`**/accounts/${otherAccount}/access-keys`);
@@ -221,7 +221,7 @@ void describe('the Access Keys page in headless Chromium', () => {
     const created = (await repogate.registry.audit.list({ publicKey })).find((e) => e.action === 'key.created');
     assert.deepEqual(created?.actor, { type: 'operator', id: 'admin-token' });
 
-    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name: 'Activity' }).click();
     await page.getByText('Created key “agency build server”').waitFor();
     await page.setViewportSize({ width: 1280, height: 700 });
     await saveScreenshot(page, 'access-keys-activity');

@@ -282,6 +282,43 @@ for (const store of [sqliteStore, postgresStore]) {
       assert.deepEqual(await registry.audit.list({ since: '2999-01-01' }), []);
     });
 
+    void test('the operator’s queries: audit by action family, until and before an id; key usage per account; keys needing attention; deleting an unused entitlement', async (t) => {
+      if (!available(t)) return;
+      const id = newAccountId();
+      await registry.accounts.create({ id, name: 'Console' }, actor);
+      const name = `console-${id.toLowerCase()}`;
+      await registry.entitlements.define(name, ['vendor/*'], actor);
+      await registry.entitlements.grant(id, name, '2031-12-31', actor);
+      const old = (await registry.keys.create(id, 'old', {}, actor)).key;
+      const scoped = (await registry.keys.create(id, 'scoped', { scope: ['vendor/a*'], expiresOn: '2031-12-20' }, actor)).key;
+      await registry.keys.recordUsage([
+        { publicKey: old.publicKey, at: '2020-01-02T03:04:05.000Z', address: '10.0.0.1' },
+        { publicKey: scoped.publicKey, at: '2031-01-01T00:00:00.000Z', address: '10.0.0.2' },
+      ]);
+
+      const keyEvents = await registry.audit.list({ accountId: id, action: 'key.*' });
+      assert.deepEqual(keyEvents.map((e) => e.action), ['key.created', 'key.created']);
+      assert.deepEqual((await registry.audit.list({ accountId: id, action: 'grant.added' })).map((e) => e.action), ['grant.added']);
+      const all = await registry.audit.list({ accountId: id });
+      assert.deepEqual(await registry.audit.list({ accountId: id, beforeId: all[1]!.id }), all.slice(2), 'paging by id');
+      assert.deepEqual(await registry.audit.list({ accountId: id, until: '2000-01-01T00:00:00.000Z' }), []);
+
+      const usage = (await registry.keys.usageByAccount()).get(id);
+      assert.deepEqual(usage, { keys: 2, lastUsedAt: '2031-01-01T00:00:00.000Z' });
+      const attention = await registry.keys.needingAttention({ unusedBefore: '2030-06-01T00:00:00.000Z', today: '2031-12-01', expiringBy: '2031-12-31' });
+      const mine = (keys: ReadonlyArray<{ accountId: string; name: string }>): string[] => keys.filter((k) => k.accountId === id).map((k) => k.name);
+      assert.deepEqual(mine(attention.unused), ['old']);
+      assert.deepEqual(mine(attention.expiring), ['scoped']);
+      assert.deepEqual(mine(attention.scoped), ['scoped']);
+      assert.ok((await registry.entitlements.allGrants()).some((g) => g.accountId === id && g.entitlement === name));
+
+      await rejectsWith(registry.entitlements.delete(name, actor), 'CONFLICT');
+      await registry.entitlements.revoke(id, name, actor);
+      await registry.entitlements.delete(name, actor);
+      assert.equal(await registry.entitlements.find(name), undefined);
+      await rejectsWith(registry.entitlements.delete(name, actor), 'NOT_FOUND');
+    });
+
     void test('every change bumps the version by one, seen from another connection; a refused change does not', async (t) => {
       if (!available(t)) return;
       const other = await openAnother();

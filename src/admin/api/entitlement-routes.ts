@@ -15,6 +15,12 @@ export function entitlementRoutes({ admin }: ApiDeps): Router {
     res.json(await admin.defineEntitlement(callerOf(res), param(req, 'name'), body.rules));
   });
 
+  router.delete('/entitlements/:name', async (req, res) => {
+    const name = param(req, 'name');
+    await admin.deleteEntitlement(callerOf(res), name);
+    res.json({ entitlement: name, deleted: true });
+  });
+
   router.get('/accounts/:id/grants', async (req, res) => {
     res.json(await admin.grants(callerOf(res), param(req, 'id')));
   });

@@ -121,6 +121,7 @@ export const auditEventResponse = z.object({
 export const deletedKeyResponse = z.object({ publicKey: z.string(), deleted: z.literal(true) });
 export const deletedAccountResponse = z.object({ account: z.string(), deleted: z.literal(true), keysDeleted: z.number().int() });
 export const revokedResponse = z.object({ account: z.string(), entitlement: z.string(), revoked: z.literal(true) });
+export const entitlementDeletedResponse = z.object({ entitlement: z.string(), deleted: z.literal(true) });
 export const passwordSetResponse = z.object({ account: z.string(), passwordSet: z.literal(true) });
 export const sessionsEndedResponse = z.object({ account: z.string(), sessionsEnded: z.literal(true) });
 

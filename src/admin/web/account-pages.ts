@@ -6,7 +6,7 @@ import type { Caller } from '../caller.js';
 import { pageCallerOf, pageContextOf, type WebDeps } from './page-context.js';
 import type { Notice } from './views/account-sections.js';
 import { accessKeysPage, accessKeysPath, type AccessKeysInput } from './views/access-keys-view.js';
-import { accountsPage, activityPage, confirmKeyPage } from './views/other-pages.js';
+import { activityPage, confirmKeyPage } from './views/other-pages.js';
 
 type PageExtras = Pick<AccessKeysInput, 'issued' | 'notice' | 'createOpen' | 'createName' | 'createExpires' | 'createError'>;
 
@@ -35,7 +35,7 @@ export async function keyOfAccount(deps: WebDeps, caller: Caller, accountId: str
   return key;
 }
 
-function queryText(req: Request, name: string): string | undefined {
+export function queryText(req: Request, name: string): string | undefined {
   const value: unknown = (req.query as Record<string, unknown>)[name];
   return typeof value === 'string' && value.length <= 200 ? value : undefined;
 }
@@ -77,16 +77,6 @@ export function accountPages(deps: WebDeps): Router {
   router.get('/', (_req, res) => {
     const caller = pageCallerOf(res);
     res.redirect(303, caller.kind === 'account' ? accessKeysPath(caller.accountId) : '/accounts');
-  });
-
-  router.get('/accounts', async (_req, res) => {
-    const caller = pageCallerOf(res);
-    if (caller.kind === 'account') {
-      res.redirect(303, accessKeysPath(caller.accountId));
-      return;
-    }
-    const accounts = await deps.admin.accounts(caller);
-    res.type('html').send(accountsPage({ caller, csrf: pageContextOf(res).csrf, accounts }));
   });
 
   router.get('/accounts/switch', (req, res) => {

@@ -62,6 +62,10 @@ export function keyForms(deps: WebDeps): Router {
     switch (action) {
       case 'disable': {
         const { changed } = await deps.admin.disableKey(caller, publicKey);
+        // Disable in place on the operator's list of keys across accounts: back to that list.
+        if (field(req, 'back') === 'keys' && caller.kind === 'operator') {
+          return res.redirect(303, `/keys?${new URLSearchParams({ done: changed ? 'disabled' : 'already-disabled', name: key.name }).toString()}`);
+        }
         return back(res, id, { done: changed ? 'disabled' : 'already-disabled', key: publicKey });
       }
       case 'enable': {

@@ -91,6 +91,7 @@ export function refuseExpiredForm(res: Response): void {
       title: 'This form has expired',
       text: 'The form was missing its security token or it no longer matches your session. Open the page again and retry.',
       signedIn: true,
+      code: 'CSRF_INVALID',
     }),
   );
 }

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import type { Caller } from '../caller.js';
 import type { SignInResult } from '../sign-in.js';
 import { clearCookie, setCookie } from './cookies.js';
 import { csrfSeedCookieName } from './csrf.js';
@@ -7,9 +8,11 @@ import { sessionCookieName, sessionLifetimeMs } from './session.js';
 import { errorPage } from './views/other-pages.js';
 import { signInPage, type SignInInput } from './views/sign-in-view.js';
 
-/** Where to go after signing in: only a page of this site (never another origin). */
-function safeNext(value: unknown): string | undefined {
-  return typeof value === 'string' && /^\/accounts(\/MAG\d{1,12}\/(access-keys|activity))?$/.test(value) ? value : undefined;
+/** Where to go after signing in: only a page of this site (never another origin) that the caller may open. */
+function safeNext(value: unknown, caller: Caller): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (caller.kind === 'account') return /^\/accounts\/MAG\d{1,12}\/(access-keys|activity)$/.test(value) ? value : undefined;
+  return /^\/(accounts(\/MAG\d{1,12}\/(access-keys|activity|manage))?|entitlements|keys|activity)$/.test(value) ? value : undefined;
 }
 
 function field(req: Request, name: string): string {
@@ -41,7 +44,7 @@ export function signInRoutes(deps: WebDeps): Router {
     const { token } = deps.codec.issue(result.caller, { securityStamp: result.securityStamp });
     setCookie(req, res, sessionCookieName, token, Math.floor(sessionLifetimeMs / 1000));
     clearCookie(req, res, csrfSeedCookieName);
-    const next = safeNext((req.query as Record<string, unknown>)['next']);
+    const next = safeNext((req.query as Record<string, unknown>)['next'], result.caller);
     const home = result.caller.kind === 'account' ? `/accounts/${result.caller.accountId}/access-keys` : '/accounts';
     res.redirect(303, next ?? home);
   };

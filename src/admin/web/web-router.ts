@@ -3,6 +3,8 @@ import { isRepogateError } from '../../errors.js';
 import { bodyParserStatus } from '../api/api-errors.js';
 import { accountPages } from './account-pages.js';
 import { keyForms } from './key-forms.js';
+import { operatorForms } from './operator-forms.js';
+import { operatorPages } from './operator-pages.js';
 import { pageContext, pageContextOf, requireSignedIn, type WebDeps } from './page-context.js';
 import { sessionForms } from './session-forms.js';
 import { signInRoutes } from './sign-in-routes.js';
@@ -38,6 +40,8 @@ export function createWebRouter(deps: WebDeps): Router {
   router.use(signInRoutes(deps));
   router.use(requireSignedIn);
   router.use(accountPages(deps));
+  router.use(operatorPages(deps));
+  router.use(operatorForms(deps));
   router.use(sessionForms(deps));
   router.use(keyForms(deps));
 
@@ -49,7 +53,7 @@ export function createWebRouter(deps: WebDeps): Router {
     if (isRepogateError(error)) {
       res.locals['errorCode'] = error.code;
       const title = error.code === 'NOT_FOUND' ? 'Not found' : error.code === 'FORBIDDEN' ? 'Not allowed' : 'That did not work';
-      res.status(error.status).type('html').send(errorPage({ title, text: error.message, signedIn }));
+      res.status(error.status).type('html').send(errorPage({ title, text: error.message, signedIn, code: error.code }));
       return;
     }
     const parserStatus = bodyParserStatus(error);

@@ -68,7 +68,7 @@ section.block > h2 { display: flex; align-items: center; gap: .5rem; }
 .button-link { border: 0; background: none; color: #1d4ed8; padding: 0; min-height: 0; font-weight: 600; text-decoration: underline; }
 .button-link:hover { background: none; }
 label { font-weight: 600; }
-input[type=text], input[type=password], select { font: inherit; padding: .45rem .6rem; border: 1px solid #aeb8c0; border-radius: 6px; background: #fff; color: var(--ink); min-height: 2.25rem; }
+input[type=text], input[type=password], input[type=email], input[type=search], input[type=date], select, textarea { font: inherit; padding: .45rem .6rem; border: 1px solid #aeb8c0; border-radius: 6px; background: #fff; color: var(--ink); min-height: 2.25rem; }
 input[readonly] { background: #f7f9fa; }
 .field { display: flex; flex-direction: column; gap: .3rem; margin-bottom: .9rem; }
 .field input { width: 100%; }
@@ -137,6 +137,48 @@ dialog::backdrop { background: rgba(17, 24, 28, .55); }
 .dialog-actions, .confirm-actions { display: flex; gap: .5rem; justify-content: flex-end; margin-top: 1rem; flex-wrap: wrap; }
 .footer { color: var(--muted); font-size: .8rem; text-align: center; padding: 1rem; }
 
+/* The operator's sections */
+.opsnav { background: #2a3237; }
+.opsnav ul { max-width: 1200px; margin: 0 auto; padding: 0 1.25rem; display: flex; gap: .25rem; list-style: none; overflow-x: auto; }
+.opsnav a { display: block; padding: .55rem .8rem; color: #d6dce1; text-decoration: none; font-weight: 600; font-size: .92rem; border-bottom: 3px solid transparent; white-space: nowrap; }
+.opsnav a:hover { color: #fff; }
+.opsnav a[aria-current="page"] { color: #fff; border-bottom-color: #fb923c; }
+.section-head { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: .5rem 1rem; margin-bottom: .5rem; }
+.section-head h2 { margin: 0; display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; }
+form.search { display: flex; gap: .4rem; align-items: center; margin: 0; }
+form.search input { width: 16rem; max-width: 100%; }
+tr.attention td { background: var(--warn-soft); }
+tr.attention td:first-child { box-shadow: inset 4px 0 0 var(--warn-line); }
+.attention-note .badge { white-space: normal; }
+small.reason, td small.hint { display: block; font-size: .82rem; color: var(--muted); }
+small.reason { color: var(--danger); }
+td.count { font-variant-numeric: tabular-nums; }
+textarea { width: 100%; font-family: var(--mono); font-size: .92rem; line-height: 1.5; resize: vertical; }
+.field.narrow { max-width: 24rem; }
+.inline-form .field.wide { flex: 3 1 24rem; max-width: 44rem; }
+.two-forms { display: flex; flex-wrap: wrap; align-items: flex-end; gap: .75rem 1.5rem; }
+.two-forms form { margin: 0; }
+.two-forms form.inline-form { flex: 1 1 28rem; max-width: 36rem; }
+.two-forms .or { color: var(--muted); align-self: flex-end; padding-bottom: .45rem; }
+.confirm-actions.start { justify-content: flex-start; }
+.grant-form { margin-top: 1rem; }
+ol.rules { margin: 0; padding-left: 1.4rem; }
+ol.rules li { margin: 0 0 .1rem; }
+code.takes-away { color: var(--danger); }
+code.strong { font-weight: 700; }
+.preview { margin-top: .25rem; }
+.preview .preview-count { font-size: 1.05rem; }
+ul.matches { columns: 3 14rem; margin: .25rem 0 .5rem; padding-left: 1.2rem; font-size: .9rem; }
+ul.goes { margin: 0 0 1rem; padding-left: 1.2rem; }
+ul.goes li { margin-bottom: .25rem; }
+section.danger-zone { border-color: #f0a9a2; }
+form.filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .6rem .9rem; align-items: end; }
+form.filters .field { margin: 0; }
+form.filters .field input, form.filters .field select { width: 100%; }
+.filter-buttons { display: flex; gap: .4rem; }
+.pager { display: flex; gap: .5rem; justify-content: flex-end; margin-top: .75rem; }
+table.events td.public-key a { color: inherit; }
+
 @media (min-width: 960px) {
   .actions { flex-wrap: nowrap; }
   td.public-key { white-space: nowrap; word-break: normal; }
@@ -161,5 +203,19 @@ dialog::backdrop { background: rgba(17, 24, 28, .55); }
   .page-head { align-items: stretch; }
   .page-head form, .page-head .button { width: 100%; }
   details.rename input { width: 100%; }
+  .opsnav ul { padding: 0 .5rem; gap: 0; }
+  .opsnav a { padding: .55rem .5rem; font-size: .88rem; }
+  .who { flex: 1 1 100%; min-width: 0; }
+  table.stack td:empty { display: none; }
+  .two-forms .or { align-self: flex-start; }
+  .switcher { width: 100%; }
+  .switcher select { flex: 1 1 auto; min-width: 0; max-width: none; }
+  .section-head, form.search { width: 100%; }
+  form.search input { flex: 1 1 auto; width: auto; }
+  tr.attention { border-color: var(--warn-line); background: var(--warn-soft); }
+  tr.attention td { background: transparent; box-shadow: none; }
+  tr.attention td:first-child { box-shadow: none; }
+  .two-forms, .two-forms form, .two-forms .button { width: 100%; }
+  .inline-form .button { width: 100%; }
 }
 `;

@@ -71,7 +71,7 @@ export function accessKeysPage(input: AccessKeysInput): string {
   const issuedKey = input.issued?.kind === 'key' ? input.issued : undefined;
   const issuedToken = input.issued?.kind === 'token' ? input.issued.token : undefined;
   const body = html`${topbar({ caller: input.caller, csrf: input.csrf, account, accounts: input.accounts })}
-${tabs(account.id, 'access-keys')}
+${tabs(account.id, 'access-keys', input.caller)}
 <main id="main">
 ${input.notice === undefined ? '' : noticeBox(input.notice)}
 ${accountAlerts(overview)}
@@ -89,7 +89,7 @@ ${keysTable({ accountId: account.id, keys: overview.keys, today: overview.today,
 </section>
 ${usagePanel(overview)}
 ${downloadsTokenSection({ overview, csrf: input.csrf, once: input.once(), issuedToken })}
-${grantsSection(overview)}
+${grantsSection(overview, input.caller.kind === 'operator')}
 ${sessionsSection({ overview, csrf: input.csrf, ownAccount: input.caller.kind === 'account' })}
 </main>
 ${confirmDialog(input.csrf)}`;

@@ -8,11 +8,13 @@ export interface Notice {
   readonly tone: 'success' | 'info' | 'warning' | 'error';
   readonly title?: string;
   readonly text: string;
+  /** The error code of a refusal, as the API and CLI report it. */
+  readonly code?: string;
 }
 
 export function noticeBox(notice: Notice): SafeHtml {
   const role = notice.tone === 'error' ? 'alert' : 'status';
-  return html`<div class="alert alert-${notice.tone}" role="${role}">${notice.title === undefined ? '' : html`<strong>${notice.title}</strong>`}<p>${notice.text}</p></div>`;
+  return html`<div class="alert alert-${notice.tone}" role="${role}"${notice.code === undefined ? '' : html` data-code="${notice.code}"`}>${notice.title === undefined ? '' : html`<strong>${notice.title}</strong>`}<p>${notice.text}</p></div>`;
 }
 
 function grantSentence(grant: GrantView): string {
@@ -83,12 +85,16 @@ function grantState(grant: GrantView): SafeHtml {
   return badge('active', 'Active');
 }
 
-/** The account's entitlements (grants) and their last days. */
-export function grantsSection(overview: AccountOverview): SafeHtml {
+/** The account's entitlements (grants) and their last days; for the operator, a way to the Account tab that changes them. */
+export function grantsSection(overview: AccountOverview, operator = false): SafeHtml {
   const { grants } = overview;
   return html`<section class="block" id="entitlements" aria-labelledby="entitlements-title">
 <h2 id="entitlements-title">Entitlements</h2>
-<p class="hint">What this account’s keys may install. The operator grants them; a grant counts up to and including its last day.</p>
+<p class="hint">What this account’s keys may install. ${
+    operator
+      ? html`Grant, change or revoke them on the <a href="/accounts/${overview.account.id}/manage#grants">Account</a> tab`
+      : 'The operator grants them'
+  }; a grant counts up to and including its last day.</p>
 ${
   grants.length === 0
     ? html`<p class="empty">No entitlement granted.</p>`

@@ -10,6 +10,25 @@ export interface ChromeInput {
   readonly account?: Account;
   /** For the operator: every account, for the switcher. */
   readonly accounts?: readonly Account[];
+  /** The operator's section on screen, highlighted in the operator's menu. */
+  readonly section?: OperatorSection;
+}
+
+/** The operator's sections; an account owner never sees them. */
+export type OperatorSection = 'accounts' | 'entitlements' | 'keys' | 'activity';
+
+const operatorSections: ReadonlyArray<readonly [OperatorSection, string]> = [
+  ['accounts', 'Accounts'],
+  ['entitlements', 'Entitlements'],
+  ['keys', 'Keys'],
+  ['activity', 'Activity'],
+];
+
+/** The operator's menu under the top bar: Accounts, Entitlements, Keys, Activity. */
+function operatorNav(current: OperatorSection | undefined): SafeHtml {
+  return html`<nav class="opsnav" aria-label="Operator"><ul>${operatorSections.map(
+    ([id, label]) => html`<li><a href="/${id}"${id === current ? html` aria-current="page"` : ''}>${label}</a></li>`,
+  )}</ul></nav>`;
 }
 
 /** A hidden CSRF field, for every form that changes something. */
@@ -42,12 +61,16 @@ ${identity}
   ${switcher}
   <form method="post" action="/sign-out">${csrfInput(input.csrf)}<button class="button button-small" type="submit">Sign out</button></form>
 </div>
-</div></header>`;
+</div></header>${caller.kind === 'operator' ? operatorNav(input.section ?? (account === undefined ? undefined : 'accounts')) : ''}`;
 }
 
-/** The tabs of an account: Access Keys and Activity. */
-export function tabs(accountId: string, current: 'access-keys' | 'activity'): SafeHtml {
-  const tab = (id: 'access-keys' | 'activity', label: string) =>
+export type AccountTab = 'access-keys' | 'activity' | 'manage';
+
+/** The tabs of an account: Access Keys and Activity, and for the operator, Account (status, password, grants). */
+export function tabs(accountId: string, current: AccountTab, caller: Caller): SafeHtml {
+  const tab = (id: AccountTab, label: string) =>
     html`<li><a href="/accounts/${accountId}/${id}"${id === current ? html` aria-current="page"` : ''}>${label}</a></li>`;
-  return html`<nav class="tabs" aria-label="Account"><ul>${tab('access-keys', 'Access Keys')}${tab('activity', 'Activity')}</ul></nav>`;
+  return html`<nav class="tabs" aria-label="Account"><ul>${tab('access-keys', 'Access Keys')}${tab('activity', 'Activity')}${
+    caller.kind === 'operator' ? tab('manage', 'Account') : ''
+  }</ul></nav>`;
 }

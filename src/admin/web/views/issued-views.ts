@@ -1,7 +1,7 @@
 import type { IssuedKey } from '../../../registry/keys.js';
 import { html, type SafeHtml } from './html.js';
 
-function secretField(id: string, label: string, value: string): SafeHtml {
+export function secretField(id: string, label: string, value: string): SafeHtml {
   return html`<div class="secret">
   <label for="${id}">${label}</label>
   <input type="text" id="${id}" value="${value}" readonly spellcheck="false" autocomplete="off">

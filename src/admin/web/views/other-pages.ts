@@ -4,33 +4,10 @@ import type { AccessKey } from '../../../registry/keys.js';
 import type { Caller } from '../../caller.js';
 import { noticeBox } from './account-sections.js';
 import { csrfInput, tabs, topbar } from './chrome.js';
-import { badge, timeTag } from './format.js';
+import { describeActor, describeEvent } from './events.js';
+import { timeTag } from './format.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
-
-/** The operator's list of accounts to open. */
-export function accountsPage(input: { caller: Caller; csrf: string; accounts: readonly Account[] }): string {
-  const body = html`${topbar({ caller: input.caller, csrf: input.csrf, accounts: input.accounts })}
-<main id="main">
-<div class="page-head"><div><h1>Accounts</h1><p>Open an account to manage its access keys and downloads access token.</p></div></div>
-<section class="block" aria-label="Accounts">
-${
-  input.accounts.length === 0
-    ? html`<p class="empty">No accounts yet. Create one with <code>repogate accounts create &lt;MAGEID&gt; --name &lt;name&gt;</code> or the admin API.</p>`
-    : html`<table class="stack">
-<caption class="visually-hidden">Accounts</caption>
-<thead><tr><th scope="col">MAGEID</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>
-<tbody>${input.accounts.map(
-        (a) => html`<tr><td data-label="MAGEID"><a class="mono" href="/accounts/${a.id}/access-keys">${a.id}</a></td><td data-label="Name">${a.name}</td><td data-label="Status">${
-          a.status === 'active' ? badge('active', 'Active') : badge('suspended', 'Suspended')
-        }</td><td data-label="Created">${timeTag(a.createdAt)}</td></tr>`,
-      )}</tbody>
-</table>`
-}
-</section>
-</main>`;
-  return layout({ title: 'Accounts', body });
-}
 
 /** The no-JS confirmation step for deleting or regenerating a key. */
 export function confirmKeyPage(input: {
@@ -50,7 +27,7 @@ export function confirmKeyPage(input: {
       ? 'Its public and private key stop working at once. This cannot be undone.'
       : 'The key gets a new public and private key, shown once. The current pair stops working at once: update auth.json wherever it is used.';
   const body = html`${topbar({ caller: input.caller, csrf: input.csrf, account, accounts: input.accounts })}
-${tabs(account.id, 'access-keys')}
+${tabs(account.id, 'access-keys', input.caller)}
 <main id="main">
 <section class="block" aria-labelledby="confirm-page-title">
 <h1 id="confirm-page-title">${title}</h1>
@@ -68,46 +45,11 @@ ${tabs(account.id, 'access-keys')}
   return layout({ title, body });
 }
 
-const actionWords: Record<string, string> = {
-  'key.created': 'Created key',
-  'key.disabled': 'Disabled key',
-  'key.enabled': 'Enabled key',
-  'key.renamed': 'Renamed key to',
-  'key.deleted': 'Deleted key',
-  'key.regenerated': 'Regenerated key',
-  'token.generated': 'Generated a downloads access token',
-  'session.signed_in': 'Signed in',
-  'session.signed_out': 'Signed out',
-  'account.created': 'Created the account',
-  'account.suspended': 'Suspended the account',
-  'account.resumed': 'Resumed the account',
-  'account.password_set': 'Set the password',
-  'grant.added': 'Granted',
-  'grant.revoked': 'Revoked',
-};
-
-function describeEvent(event: AuditEvent): string {
-  const words = actionWords[event.action] ?? event.action;
-  const detail = event.detail ?? {};
-  const name = typeof detail['name'] === 'string' ? ` “${detail['name']}”` : '';
-  const entitlement = typeof detail['entitlement'] === 'string' ? ` “${detail['entitlement']}”` : '';
-  const reason = typeof detail['reason'] === 'string' ? `: ${detail['reason']}` : '';
-  const until = event.action === 'grant.added' ? (typeof detail['expiresOn'] === 'string' ? ` until ${detail['expiresOn']}` : ' with no expiry') : '';
-  return `${words}${name}${entitlement}${until}${reason}`;
-}
-
-function describeActor(event: AuditEvent): string {
-  if (event.actor.type === 'operator') return 'Operator';
-  if (event.actor.type === 'account') return `Owner (${event.actor.id})`;
-  if (event.actor.type === 'cli') return `CLI (${event.actor.id})`;
-  return `System (${event.actor.id})`;
-}
-
 /** The account's audit trail, newest first. */
 export function activityPage(input: { caller: Caller; csrf: string; account: Account; accounts?: readonly Account[]; events: readonly AuditEvent[] }): string {
   const { account } = input;
   const body = html`${topbar({ caller: input.caller, csrf: input.csrf, account, accounts: input.accounts })}
-${tabs(account.id, 'activity')}
+${tabs(account.id, 'activity', input.caller)}
 <main id="main">
 <div class="page-head"><div><h1>Activity</h1><p>Every change to this account’s keys, token and grants, and every sign-in, newest first.</p></div></div>
 <section class="block" aria-label="Activity">
@@ -128,11 +70,11 @@ ${
 }
 
 /** A page for errors: not found, refused, CSRF failures. */
-export function errorPage(input: { title: string; text: string; signedIn: boolean }): string {
+export function errorPage(input: { title: string; text: string; signedIn: boolean; code?: string }): string {
   const body = html`<main id="main" class="signin">
 <div class="brand-line">repo<span>gate</span></div>
-${noticeBox({ tone: 'error', title: input.title, text: input.text })}
-<p><a href="${input.signedIn ? '/' : '/sign-in'}">${input.signedIn ? 'Back to your access keys' : 'Go to the sign-in page'}</a></p>
+${noticeBox({ tone: 'error', title: input.title, text: input.text, ...(input.code === undefined ? {} : { code: input.code }) })}
+<p><a href="${input.signedIn ? '/' : '/sign-in'}">${input.signedIn ? 'Back to the page' : 'Go to the sign-in page'}</a></p>
 </main>`;
   return layout({ title: input.title, body });
 }
