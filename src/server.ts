@@ -7,7 +7,7 @@ import { AuthThrottle } from './access/auth-throttle.js';
 import { ChangeFeed } from './access/change-feed.js';
 import { UsageRecorder } from './access/usage-recorder.js';
 import { createAdminApp } from './admin/admin-app.js';
-import type { PackageKnown } from './admin/admin-service.js';
+import type { PackageKnown } from './admin/operator-service.js';
 import { createArchiveUpstream } from './archives/archive-upstream.js';
 import { openArchiveCache } from './archives/open-archive-cache.js';
 import { DocumentCache } from './cache/document-cache.js';

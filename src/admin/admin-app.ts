@@ -5,9 +5,10 @@ import { createClientAddress } from '../http/client-address.js';
 import { accessLog } from '../http/request-context.js';
 import type { Logger } from '../logger.js';
 import type { Registry } from '../registry/registry.js';
-import { AdminService, type PackageKnown, type PackageNames } from './admin-service.js';
+import { AdminService } from './admin-service.js';
 import { createApiRouter } from './api/api-router.js';
 import { Authenticator } from './authenticate.js';
+import { OperatorService, type PackageKnown, type PackageNames } from './operator-service.js';
 import { SignIn, type SignInLimits } from './sign-in.js';
 import { OnceGuard } from './web/once.js';
 import { resolveSessionSecret, SessionCodec } from './web/session.js';
@@ -46,11 +47,13 @@ function composerLocation(config: Config, composerUrl: (() => string) | undefine
 /**
  * The admin listener (REPOGATE_ADMIN_PORT): `GET /healthz`, the JSON admin API under `/api/v1`
  * (described at `/api/v1/openapi.json`), and the Access Keys page at `/`. The API and the page act
- * through one AdminService on the registry, the same services the CLI uses.
+ * through one AdminService on the registry, the same services the CLI uses, and the operator's
+ * console reads across accounts through one OperatorService.
  */
 export function createAdminApp(deps: AdminAppDeps): express.Express {
   const { logger, registry, config } = deps;
-  const admin = new AdminService(registry, { packageKnown: deps.packageKnown, packageNames: deps.packageNames });
+  const admin = new AdminService(registry);
+  const operator = new OperatorService(registry, admin, { packageKnown: deps.packageKnown, packageNames: deps.packageNames });
   const codec = new SessionCodec(resolveSessionSecret(config, logger), config.adminToken);
   const signIn = new SignIn({ registry, admin, adminToken: config.adminToken, logger, limits: deps.signInLimits });
   // Sign-in limits and audited addresses follow the client behind REPOGATE_TRUSTED_PROXIES.
@@ -65,10 +68,11 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
   });
-  app.use('/api/v1', createApiRouter({ admin, signIn, codec, authenticator, logger, clientAddress }));
+  app.use('/api/v1', createApiRouter({ admin, operator, signIn, codec, authenticator, logger, clientAddress }));
   app.use(
     createWebRouter({
       admin,
+      operator,
       signIn,
       codec,
       authenticator,

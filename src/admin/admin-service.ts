@@ -1,18 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { explainAccess, type AccessExplanation } from '../access/explain-access.js';
-import { RepogateError, invalid, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { Account } from '../registry/accounts.js';
-import type { AuditEvent, AuditFilter } from '../registry/audit.js';
+import type { AuditEvent } from '../registry/audit.js';
 import type { Entitlement, Grant } from '../registry/entitlements.js';
 import type { AccessKey, IssuedKey, KeyOptions, KeyStatusChange } from '../registry/keys.js';
 import type { Registry } from '../registry/registry.js';
-import { parseRules, rulesAllow } from '../registry/rules.js';
 import type { DownloadToken } from '../registry/tokens.js';
 import { cutoffOf } from '../registry/validation.js';
-import { actorOf, type Caller } from './caller.js';
-
-/** Whether the upstream has a package; undefined when it can't tell. */
-export type PackageKnown = (name: string) => Promise<boolean | undefined>;
+import { actorOf, assertOperator, type Caller } from './caller.js';
 
 /** Grants warn this many days before their last day. */
 export const grantWarningDays = 30;
@@ -35,37 +29,6 @@ export interface AccountOverview {
   readonly downloadsThisWeek: ReadonlyMap<string, number>;
 }
 
-/** One row of the operator's account list. */
-export interface AccountSummary {
-  readonly account: Account;
-  readonly keys: number;
-  /** When one of its keys was last used; null when none ever was. */
-  readonly lastUsedAt: string | null;
-  /** How many grants it holds, expired ones included. */
-  readonly grants: number;
-  /** Its grants that have expired or end within {@link grantWarningDays} days. */
-  readonly attention: readonly GrantView[];
-}
-
-/** What goes with an account when it is deleted. */
-export interface AccountBelongings {
-  readonly account: Account;
-  readonly keys: readonly AccessKey[];
-  readonly grants: readonly GrantView[];
-  readonly downloadsToken: DownloadToken | null;
-}
-
-/** What a list of rules would allow of the upstream's packages. */
-export type RulesPreview =
-  | { readonly known: true; readonly total: number; readonly allowed: number; readonly first: readonly string[] }
-  | { readonly known: false; readonly reason: string };
-
-/** Where the operator's page gets the upstream's package names (null: the upstream does not list them). */
-export type PackageNames = () => Promise<readonly string[] | null>;
-
-/** Keys unused for this many days are listed for the operator. */
-export const unusedKeyDays = 90;
-
 /** Classifies a grant against today (UTC dates `YYYY-MM-DD`). */
 export function grantView(grant: Grant, today: string): GrantView {
   if (grant.expiresOn === null) return { ...grant, state: 'active', daysLeft: null };
@@ -75,26 +38,19 @@ export function grantView(grant: Grant, today: string): GrantView {
 }
 
 /**
- * The admin API's and the page's one way into the registry: the registry's own services (the same
+ * What the admin API and the page share to reach the registry: the registry's own services (the same
  * ones the CLI uses, with the same validation and error codes), plus who may do what. The operator
  * may do everything. An account owner sees and changes only their own account's keys and token, and
  * reads its grants; anything of another account is NOT_FOUND (never FORBIDDEN, so that keys and
  * MAGEIDs can't be probed); operator-only changes are FORBIDDEN. Every change is recorded in the audit
- * trail with the caller as actor.
+ * trail with the caller as actor. What only the operator's console reads across accounts is in
+ * `OperatorService` (operator-service.ts).
  */
 export class AdminService {
   readonly #registry: Registry;
-  readonly #packageKnown: PackageKnown | undefined;
-  readonly #packageNames: PackageNames | undefined;
 
-  /**
-   * `packageKnown`: whether the upstream has a package, for access explanations; `packageNames`: the
-   * upstream's package names, for the operator's rule preview (the server gives both; tests may not).
-   */
-  constructor(registry: Registry, options: { packageKnown?: PackageKnown | undefined; packageNames?: PackageNames | undefined } = {}) {
+  constructor(registry: Registry) {
     this.#registry = registry;
-    this.#packageKnown = options.packageKnown;
-    this.#packageNames = options.packageNames;
   }
 
   today(): string {
@@ -126,66 +82,27 @@ export class AdminService {
     return { account, grants: grants.map((g) => grantView(g, today)), keys, downloadsToken: token ?? null, today, downloadsThisWeek };
   }
 
-  /**
-   * The operator's account list: each account with its number of keys, last use and the grants that
-   * need attention. `query` keeps accounts whose MAGEID, name or email contains it (any case).
-   */
-  async accountSummaries(caller: Caller, query = ''): Promise<AccountSummary[]> {
-    this.#operatorOnly(caller, 'list every account');
-    const today = this.today();
-    const [accounts, usage, grants] = await Promise.all([
-      this.#registry.accounts.list(),
-      this.#registry.keys.usageByAccount(),
-      this.#registry.entitlements.allGrants(),
-    ]);
-    const needle = query.trim().toLowerCase();
-    const matches = (a: Account): boolean =>
-      needle === '' || [a.id, a.name, a.email ?? ''].some((text) => text.toLowerCase().includes(needle));
-    const grantsBy = new Map<string, GrantView[]>();
-    for (const grant of grants) grantsBy.set(grant.accountId, [...(grantsBy.get(grant.accountId) ?? []), grantView(grant, today)]);
-    return accounts.filter(matches).map((account) => ({
-      account,
-      keys: usage.get(account.id)?.keys ?? 0,
-      lastUsedAt: usage.get(account.id)?.lastUsedAt ?? null,
-      grants: grantsBy.get(account.id)?.length ?? 0,
-      attention: (grantsBy.get(account.id) ?? []).filter((g) => g.state !== 'active'),
-    }));
-  }
-
-  /** The account with everything that would go with it if it were deleted (operator only). */
-  async belongings(caller: Caller, id: string): Promise<AccountBelongings> {
-    this.#operatorOnly(caller, 'delete accounts');
-    const account = await this.#registry.accounts.get(id);
-    const today = this.today();
-    const [keys, grants, token] = await Promise.all([
-      this.#registry.keys.list(id),
-      this.#registry.entitlements.grantsOf(id),
-      this.#registry.tokens.find(id),
-    ]);
-    return { account, keys, grants: grants.map((g) => grantView(g, today)), downloadsToken: token ?? null };
-  }
-
   createAccount(caller: Caller, input: { id: string; name: string; email?: string | undefined }): Promise<Account> {
-    this.#operatorOnly(caller, 'create accounts');
+    assertOperator(caller, 'create accounts');
     return this.#registry.accounts.create(input, actorOf(caller));
   }
 
   async suspendAccount(caller: Caller, id: string, reason: string): Promise<Account> {
     this.#ownAccount(caller, id);
-    this.#operatorOnly(caller, 'suspend accounts');
+    assertOperator(caller, 'suspend accounts');
     return this.#registry.accounts.suspend(id, reason, actorOf(caller));
   }
 
   async resumeAccount(caller: Caller, id: string): Promise<Account> {
     this.#ownAccount(caller, id);
-    this.#operatorOnly(caller, 'resume accounts');
+    assertOperator(caller, 'resume accounts');
     return this.#registry.accounts.resume(id, actorOf(caller));
   }
 
   /** Deletes the account with its keys, grants and token; resolves with how many keys went with it. */
   async deleteAccount(caller: Caller, id: string): Promise<number> {
     this.#ownAccount(caller, id);
-    this.#operatorOnly(caller, 'delete accounts');
+    assertOperator(caller, 'delete accounts');
     await this.#registry.accounts.get(id);
     const keys = await this.#registry.keys.list(id);
     await this.#registry.accounts.delete(id, actorOf(caller));
@@ -195,15 +112,8 @@ export class AdminService {
   /** Sets the owner's password; every session of the account ends. */
   async setPassword(caller: Caller, id: string, password: string): Promise<void> {
     this.#ownAccount(caller, id);
-    this.#operatorOnly(caller, 'set passwords');
+    assertOperator(caller, 'set passwords');
     await this.#registry.accounts.setPassword(id, password, actorOf(caller));
-  }
-
-  /** Sets a new random password for the owner and returns it, to be shown once; every session of the account ends. */
-  async resetPassword(caller: Caller, id: string): Promise<string> {
-    const password = randomBytes(12).toString('base64url');
-    await this.setPassword(caller, id, password);
-    return password;
   }
 
   /**
@@ -218,46 +128,19 @@ export class AdminService {
   // Entitlements and grants
 
   async entitlements(caller: Caller): Promise<Entitlement[]> {
-    this.#operatorOnly(caller, 'list entitlements');
+    assertOperator(caller, 'list entitlements');
     return this.#registry.entitlements.list();
   }
 
   async defineEntitlement(caller: Caller, name: string, rules: readonly string[]): Promise<Entitlement> {
-    this.#operatorOnly(caller, 'define entitlements');
+    assertOperator(caller, 'define entitlements');
     return this.#registry.entitlements.define(name, rules, actorOf(caller));
   }
 
   /** Deletes an entitlement no account holds (CONFLICT, naming the holders, while one does). */
   async deleteEntitlement(caller: Caller, name: string): Promise<void> {
-    this.#operatorOnly(caller, 'delete entitlements');
+    assertOperator(caller, 'delete entitlements');
     await this.#registry.entitlements.delete(name, actorOf(caller));
-  }
-
-  /**
-   * What `rules` would allow of the upstream's packages, counted on the package list the server
-   * already holds (fetched through the metadata cache when it has none). Throws VALIDATION for a
-   * malformed rule, like defining would; an upstream that can't be asked is a preview that can't count.
-   */
-  async previewRules(caller: Caller, rules: readonly string[], first = 20): Promise<RulesPreview> {
-    this.#operatorOnly(caller, 'preview entitlements');
-    if (rules.length === 0) throw invalid('an entitlement needs at least one rule (--rule vendor/*)');
-    const parsed = parseRules(rules);
-    if (this.#packageNames === undefined) return { known: false, reason: 'this server has no upstream package list' };
-    let names: readonly string[] | null;
-    try {
-      names = await this.#packageNames();
-    } catch (error) {
-      return { known: false, reason: `the upstream's package list is unavailable: ${error instanceof Error ? error.message : String(error)}` };
-    }
-    if (names === null) return { known: false, reason: 'the upstream does not list its packages, so they cannot be counted' };
-    const allowed = names.filter((name) => rulesAllow(parsed, name));
-    return { known: true, total: names.length, allowed: allowed.length, first: allowed.slice(0, first) };
-  }
-
-  /** Every grant of every account (operator only). */
-  async grantsOfEveryAccount(caller: Caller): Promise<Grant[]> {
-    this.#operatorOnly(caller, 'list every account’s grants');
-    return this.#registry.entitlements.allGrants();
   }
 
   async grants(caller: Caller, id: string): Promise<GrantView[]> {
@@ -268,13 +151,13 @@ export class AdminService {
 
   async grant(caller: Caller, id: string, entitlement: string, expiresOn: string | null): Promise<GrantView> {
     this.#ownAccount(caller, id);
-    this.#operatorOnly(caller, 'grant entitlements');
+    assertOperator(caller, 'grant entitlements');
     return grantView(await this.#registry.entitlements.grant(id, entitlement, expiresOn, actorOf(caller)), this.today());
   }
 
   async revoke(caller: Caller, id: string, entitlement: string): Promise<void> {
     this.#ownAccount(caller, id);
-    this.#operatorOnly(caller, 'revoke grants');
+    assertOperator(caller, 'revoke grants');
     await this.#registry.entitlements.revoke(id, entitlement, actorOf(caller));
   }
 
@@ -328,18 +211,6 @@ export class AdminService {
     return key;
   }
 
-  /** Enabled keys of every account that need a look: unused for 90 days, expiring within 30 days, narrower scope. */
-  async keysNeedingAttention(caller: Caller): Promise<{ unused: AccessKey[]; expiring: AccessKey[]; scoped: AccessKey[] }> {
-    this.#operatorOnly(caller, 'list every account’s keys');
-    const now = this.#registry.context.now().getTime();
-    const today = this.today();
-    return this.#registry.keys.needingAttention({
-      unusedBefore: new Date(now - unusedKeyDays * 86_400_000).toISOString(),
-      today,
-      expiringBy: new Date(Date.parse(`${today}T00:00:00Z`) + grantWarningDays * 86_400_000).toISOString().slice(0, 10),
-    });
-  }
-
   // Downloads access token
 
   async downloadsToken(caller: Caller, accountId: string): Promise<DownloadToken | null> {
@@ -387,28 +258,7 @@ export class AdminService {
     });
   }
 
-  /**
-   * One page of the audit trail across accounts, newest first (operator only): by account, key, action
-   * (or family, `key.*`) and time, `limit` events older than `beforeId`.
-   */
-  async auditPage(caller: Caller, filter: AuditFilter & { limit: number }): Promise<AuditEvent[]> {
-    this.#operatorOnly(caller, 'read every account’s activity');
-    return this.#registry.audit.list(filter);
-  }
-
-  /** A key's downloads per package since `sinceDay` (as far back as download counts are kept; a deleted key's too). */
-  async keyDownloads(caller: Caller, publicKey: string, sinceDay: string): Promise<Array<{ package: string; count: number }>> {
-    this.#operatorOnly(caller, 'read every account’s downloads');
-    return this.#registry.usage.downloadsPerPackage(sinceDay, { publicKey });
-  }
-
   /** Records something that changes nothing in the registry but belongs in the audit trail (sign-in, sign-out). */
-  /** Why a key can or cannot install a package, with the proxy's own decision (operator only). */
-  explainAccess(caller: Caller, request: { publicKey: string; packageName: string; address?: string | undefined }): Promise<AccessExplanation> {
-    this.#operatorOnly(caller, 'explain access decisions');
-    return explainAccess(this.#registry, { ...request, packageKnown: this.#packageKnown });
-  }
-
   async record(caller: Caller, action: string, detail: Record<string, unknown>): Promise<void> {
     const accountId = caller.kind === 'account' ? caller.accountId : null;
     await this.#registry.audit.append(actorOf(caller), { action, accountId, detail });
@@ -423,9 +273,5 @@ export class AdminService {
     const key = await this.#registry.keys.get(publicKey);
     if (caller.kind === 'account' && key.accountId !== caller.accountId) throw notFound(`key ${publicKey} not found`);
     return key;
-  }
-
-  #operatorOnly(caller: Caller, what: string): void {
-    if (caller.kind !== 'operator') throw new RepogateError('FORBIDDEN', `only the operator may ${what}`);
   }
 }

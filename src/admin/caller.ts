@@ -1,3 +1,4 @@
+import { RepogateError } from '../errors.js';
 import type { Actor } from '../registry/context.js';
 
 /**
@@ -15,4 +16,9 @@ export function accountCaller(accountId: string): Caller {
 /** The actor recorded in the audit trail: `operator/admin-token` or `account/<MAGEID>`. */
 export function actorOf(caller: Caller): Actor {
   return caller.kind === 'operator' ? { type: 'operator', id: 'admin-token' } : { type: 'account', id: caller.accountId };
+}
+
+/** Refuses anyone but the operator: FORBIDDEN, `only the operator may <what>`. */
+export function assertOperator(caller: Caller, what: string): void {
+  if (caller.kind !== 'operator') throw new RepogateError('FORBIDDEN', `only the operator may ${what}`);
 }

@@ -6,12 +6,15 @@ import type { Logger } from '../../logger.js';
 import type { AdminService } from '../admin-service.js';
 import type { Authentication, Authenticator } from '../authenticate.js';
 import type { Caller } from '../caller.js';
+import type { OperatorService } from '../operator-service.js';
 import type { SignIn } from '../sign-in.js';
 import type { SessionCodec } from '../web/session.js';
 
 /** What the API routes are built from. */
 export interface ApiDeps {
   readonly admin: AdminService;
+  /** The operator-only reads across accounts (access explanations). */
+  readonly operator: OperatorService;
   readonly signIn: SignIn;
   readonly codec: SessionCodec;
   readonly authenticator: Authenticator;

@@ -32,8 +32,8 @@ export function rulesFrom(text: string): string[] {
 
 /**
  * The operator's forms: accounts (create, suspend, resume, password, delete), grants, entitlements.
- * Each checks the CSRF token, acts through the admin service as the operator (recorded in the audit
- * trail; an owner is refused FORBIDDEN by the service), then redirects back (Post/Redirect/Get). A
+ * Each checks the CSRF token, acts through the admin or operator service as the operator (recorded in
+ * the audit trail; an owner is refused FORBIDDEN by the service), then redirects back (Post/Redirect/Get). A
  * refusal a person can fix is shown on the form's page with the API's code and message.
  */
 export function operatorForms(deps: WebDeps): Router {
@@ -100,12 +100,12 @@ export function operatorForms(deps: WebDeps): Router {
   router.post('/accounts/:id/password/generate', async (req, res) => {
     const id = String(req.params['id']);
     const caller = pageCallerOf(res);
-    await deps.admin.belongings(caller, id);
+    await deps.operator.belongings(caller, id);
     if (!deps.once.use(field(req, 'once'))) {
       done(res, managePath(id), { done: 'already' });
       return;
     }
-    const password = await deps.admin.resetPassword(caller, id);
+    const password = await deps.operator.resetPassword(caller, id);
     await renderManage(deps, res, id, { generatedPassword: password, notice: { tone: 'success', text: 'A new password is set. Every session of the owner has ended.' } });
   });
 
@@ -147,7 +147,7 @@ export function operatorForms(deps: WebDeps): Router {
     try {
       assertEntitlementName(name);
       if (isNew && existing !== undefined) throw new RepogateError('ALREADY_EXISTS', `entitlement "${name}" already exists: edit it from the list of entitlements instead`);
-      const preview = await deps.admin.previewRules(caller, rules);
+      const preview = await deps.operator.previewRules(caller, rules);
       const previewed = rulesFrom(field(req, 'previewed')).join('\n');
       if (field(req, 'intent') !== 'save' || previewed !== rules.join('\n')) {
         const changed = field(req, 'intent') === 'save';

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { mageIdPattern } from '../../registry/validation.js';
 import { keyStringPattern } from '../../registry/secrets.js';
-import type { AdminService } from '../admin-service.js';
+import type { OperatorService } from '../operator-service.js';
 import type { Caller } from '../caller.js';
 import { queryText } from './account-pages.js';
 import { pageCallerOf, pageContextOf, type WebDeps } from './page-context.js';
@@ -22,7 +22,7 @@ export const auditPageSize = 50;
 export async function renderAccounts(deps: WebDeps, res: Response, extras: Pick<AccountsInput, 'notice' | 'create'> & { query?: string } = {}, status = 200): Promise<void> {
   const caller = pageCallerOf(res);
   const query = extras.query ?? '';
-  const [summaries, accounts] = await Promise.all([deps.admin.accountSummaries(caller, query), deps.admin.accounts(caller)]);
+  const [summaries, accounts] = await Promise.all([deps.operator.accountSummaries(caller, query), deps.admin.accounts(caller)]);
   const page = accountsPage({ caller, csrf: pageContextOf(res).csrf, summaries, accounts, query, ...extras });
   res.status(status).type('html').send(page);
 }
@@ -30,22 +30,22 @@ export async function renderAccounts(deps: WebDeps, res: Response, extras: Pick<
 /** Renders an account's Account tab for the operator. */
 export async function renderManage(deps: WebDeps, res: Response, id: string, extras: Pick<ManageInput, 'notice' | 'generatedPassword'> = {}, status = 200): Promise<void> {
   const caller = pageCallerOf(res);
-  const belongings = await deps.admin.belongings(caller, id);
+  const belongings = await deps.operator.belongings(caller, id);
   const [accounts, entitlements] = await Promise.all([deps.admin.accounts(caller), deps.admin.entitlements(caller)]);
   const page = managePage({ caller, csrf: pageContextOf(res).csrf, belongings, accounts, entitlements, today: deps.admin.today(), once: deps.once.issue(), ...extras });
   res.status(status).type('html').send(page);
 }
 
 /** How many accounts hold each entitlement. */
-async function holdersOf(admin: AdminService, caller: Caller): Promise<Map<string, number>> {
+async function holdersOf(operator: OperatorService, caller: Caller): Promise<Map<string, number>> {
   const holders = new Map<string, number>();
-  for (const grant of await admin.grantsOfEveryAccount(caller)) holders.set(grant.entitlement, (holders.get(grant.entitlement) ?? 0) + 1);
+  for (const grant of await operator.grantsOfEveryAccount(caller)) holders.set(grant.entitlement, (holders.get(grant.entitlement) ?? 0) + 1);
   return holders;
 }
 
 export async function renderEntitlements(deps: WebDeps, res: Response, notice?: Notice, status = 200): Promise<void> {
   const caller = pageCallerOf(res);
-  const [entitlements, holders] = await Promise.all([deps.admin.entitlements(caller), holdersOf(deps.admin, caller)]);
+  const [entitlements, holders] = await Promise.all([deps.admin.entitlements(caller), holdersOf(deps.operator, caller)]);
   res.status(status).type('html').send(entitlementsPage({ caller, csrf: pageContextOf(res).csrf, entitlements, holders, ...(notice === undefined ? {} : { notice }) }));
 }
 
@@ -134,7 +134,7 @@ export function operatorPages(deps: WebDeps): Router {
 
   router.get('/accounts/:id/confirm-delete', async (req, res) => {
     const caller = pageCallerOf(res);
-    const belongings = await deps.admin.belongings(caller, String(req.params['id']));
+    const belongings = await deps.operator.belongings(caller, String(req.params['id']));
     const accounts = await deps.admin.accounts(caller);
     res.type('html').send(confirmDeleteAccountPage({ caller, csrf: pageContextOf(res).csrf, belongings, accounts }));
   });
@@ -161,7 +161,7 @@ export function operatorPages(deps: WebDeps): Router {
 
   router.get('/keys', async (req, res) => {
     const caller = pageCallerOf(res);
-    const lists = await deps.admin.keysNeedingAttention(caller);
+    const lists = await deps.operator.keysNeedingAttention(caller);
     const notice = noticeFor(req);
     res.type('html').send(keysAttentionPage({ caller, csrf: pageContextOf(res).csrf, ...lists, ...(notice === undefined ? {} : { notice }) }));
   });
@@ -169,7 +169,7 @@ export function operatorPages(deps: WebDeps): Router {
   router.get('/activity', async (req, res) => {
     const caller = pageCallerOf(res);
     const { query, problem } = auditQueryOf(req);
-    const events = await deps.admin.auditPage(caller, {
+    const events = await deps.operator.auditPage(caller, {
       accountId: query.account,
       publicKey: query.key,
       action: query.action,
@@ -181,7 +181,7 @@ export function operatorPages(deps: WebDeps): Router {
     let downloads: { since: string; perPackage: Array<{ package: string; count: number }> } | undefined;
     if (query.key !== undefined) {
       const since = query.from ?? daysBefore(deps.admin.today(), 90);
-      downloads = { since, perPackage: await deps.admin.keyDownloads(caller, query.key, since) };
+      downloads = { since, perPackage: await deps.operator.keyDownloads(caller, query.key, since) };
     }
     res.type('html').send(
       auditPage({

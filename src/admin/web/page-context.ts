@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.js';
 import type { AdminService } from '../admin-service.js';
 import type { Authenticator } from '../authenticate.js';
 import type { Caller } from '../caller.js';
+import type { OperatorService } from '../operator-service.js';
 import type { SignIn } from '../sign-in.js';
 import { clearCookie, readCookies, setCookie } from './cookies.js';
 import { csrfFieldName, csrfMatches, csrfSeedCookieName, csrfToken, newCsrfSeed } from './csrf.js';
@@ -14,6 +15,8 @@ import { sessionCookieName, type Session, type SessionCodec } from './session.js
 /** What the page's routes are built from. */
 export interface WebDeps {
   readonly admin: AdminService;
+  /** The operator's console: account list, deletion summary, previews, keys needing a look, activity. */
+  readonly operator: OperatorService;
   readonly signIn: SignIn;
   readonly codec: SessionCodec;
   readonly authenticator: Authenticator;

@@ -1,5 +1,6 @@
 import type { Account } from '../../../registry/accounts.js';
-import type { AccountSummary, GrantView } from '../../admin-service.js';
+import type { GrantView } from '../../admin-service.js';
+import type { AccountSummary } from '../../operator-service.js';
 import type { Caller } from '../../caller.js';
 import { noticeBox, type Notice } from './account-sections.js';
 import { csrfInput, topbar } from './chrome.js';

@@ -1,5 +1,5 @@
 import type { Entitlement } from '../../../registry/entitlements.js';
-import type { RulesPreview } from '../../admin-service.js';
+import type { RulesPreview } from '../../operator-service.js';
 import type { Caller } from '../../caller.js';
 import { noticeBox, type Notice } from './account-sections.js';
 import { csrfInput, topbar } from './chrome.js';

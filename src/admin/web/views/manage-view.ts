@@ -1,6 +1,7 @@
 import type { Account } from '../../../registry/accounts.js';
 import type { Entitlement } from '../../../registry/entitlements.js';
-import type { AccountBelongings, GrantView } from '../../admin-service.js';
+import type { GrantView } from '../../admin-service.js';
+import type { AccountBelongings } from '../../operator-service.js';
 import type { Caller } from '../../caller.js';
 import { noticeBox, type Notice } from './account-sections.js';
 import { csrfInput, tabs, topbar } from './chrome.js';
