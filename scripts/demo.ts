@@ -59,7 +59,8 @@ async function main(): Promise<void> {
     REPOGATE_UPSTREAM_URL: upstream.url,
     REPOGATE_UPSTREAM_USERNAME: upstream.username,
     REPOGATE_UPSTREAM_PASSWORD: upstream.password,
-    REPOGATE_LOG_LEVEL: process.env['REPOGATE_LOG_LEVEL'] ?? 'warn',
+    // The demo's registry is new on every run: its start-up warning (REGISTRY_CREATED) would be noise.
+    REPOGATE_LOG_LEVEL: process.env['REPOGATE_LOG_LEVEL'] ?? 'error',
   });
   const repogate = await startRepogate(config, createLogger({ level: config.logLevel }));
   const { registry } = repogate;
