@@ -147,8 +147,12 @@ function unpairedEscapeAt(token: string): number {
 /** What the error jsonc-parser reports at the token `offset`/`length` means, and where exactly it is. */
 function describeError(code: string, text: string, offset: number, length: number, inside: 'object' | 'array' | undefined): [string, number] {
   const token = text.slice(offset, offset + length);
-  const unexpected = (at: number, shown = text[at]): string =>
-    shown === undefined ? 'unexpected end of file' : /^[\x21-\x7e]+$/.test(shown) ? `unexpected ${JSON.stringify(shown)}` : `unexpected character U+${text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')}`;
+  // Printable ASCII as it is written; anything else (a BOM, a no-break space) by its code point.
+  const unexpected = (at: number, shown = text[at]): string => {
+    if (shown === undefined) return 'unexpected end of file';
+    if (/^[\x21-\x7e]+$/.test(shown)) return `unexpected ${JSON.stringify(shown)}`;
+    return `unexpected character U+${text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')}`;
+  };
   switch (code) {
     case 'InvalidSymbol':
       return [unexpected(offset, token), offset];
