@@ -169,6 +169,21 @@ void describe('migrate-project on the files of a project', () => {
     );
   });
 
+  void test('reads duplicate keys, numbers as written and where each value is', () => {
+    const text = '{"a": 1, "b": [1.50, -0, 1e400, "x\\/y"], "a": "\\ud83d\\ude00"}';
+    const root = parseJsonSource(text, 'composer.json');
+    assert.equal(root.kind, 'object');
+    if (root.kind !== 'object') return;
+    assert.deepEqual(
+      root.members.map((m) => [m.key, text.slice(m.value.start, m.value.end)]),
+      [['a', '1'], ['b', '[1.50, -0, 1e400, "x\\/y"]'], ['a', '"\\ud83d\\ude00"']],
+    );
+    const b = root.members[1]?.value;
+    assert.deepEqual(b?.kind === 'array' ? b.items.map((item) => (item.kind === 'number' ? item.raw : item.kind === 'string' ? item.value : '')) : [], ['1.50', '-0', '1e400', 'x/y']);
+    const start = text.lastIndexOf('"\\ud83d');
+    assert.deepEqual(root.members[2]?.value, { kind: 'string', value: '😀', start, end: start + 14 });
+  });
+
   void test('bad input is a VALIDATION error naming the file, the line and the column, or the URL', () => {
     const validation = (fn: () => unknown, pattern: RegExp): void =>
       assert.throws(fn, (error) => isRepogateError(error) && error.code === 'VALIDATION' && pattern.test(error.message));
@@ -177,6 +192,14 @@ void describe('migrate-project on the files of a project', () => {
     validation(() => parseJsonSource('{"a": "\\ud800"}', 'auth.json'), /unpaired UTF-16 surrogate/);
     validation(() => parseJsonSource('[1] 2', 'composer.json'), /after the document/);
     validation(() => parseJsonSource('', 'composer.json'), /unexpected end of file/);
+    validation(() => parseJsonSource('{\n  // a note\n  "a": 1\n}', 'composer.json'), /a comment .* at line 2, column 3$/);
+    validation(() => parseJsonSource('{"a": [1, 2,]}', 'composer.json'), /unexpected "\]" at line 1, column 13$/);
+    validation(() => parseJsonSource('\ufeff{}', 'composer.json'), /unexpected character U\+FEFF at line 1, column 1$/);
+    validation(() => parseJsonSource('{"a": "\\x"}', 'composer.json'), /invalid escape in a string at line 1, column 8$/);
+    // PHP's depth limit; a document nested far deeper is refused at the 513th level, not a crash.
+    assert.equal(parseJsonSource(`${'['.repeat(512)}${']'.repeat(512)}`, 'composer.json').kind, 'array');
+    validation(() => parseJsonSource(`${'['.repeat(513)}${']'.repeat(513)}`, 'composer.json'), /nesting deeper than 512 levels at line 1, column 513$/);
+    validation(() => parseJsonSource('['.repeat(100_000), 'composer.lock'), /nesting deeper than 512 levels/);
     validation(() => migrateProject({ composerJson: { name: 'composer.json', text: '[]' } }, upstream, repogate), /must hold a JSON object/);
     validation(() => parseRepogateUrl('repogate.example.com'), /invalid repogate URL/);
     validation(() => parseRepogateUrl('https://user:secret@repogate.example.com'), /must not carry credentials/);

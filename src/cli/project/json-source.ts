@@ -1,3 +1,4 @@
+import { printParseErrorCode, visit, type ParseOptions } from 'jsonc-parser';
 import { invalid } from '../../errors.js';
 
 /**
@@ -40,157 +41,152 @@ export interface JsonLiteral extends Span {
 /** PHP's json_decode refuses documents nested deeper than this (its default depth). */
 const maxDepth = 512;
 
+/** Strict JSON, as composer.json is: no comments, no trailing commas, no empty document. */
+const strict: ParseOptions = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false };
+
+/** An object or array being read: its node (whose end is known at its closing bracket) and how to add to it. */
+interface Open {
+  readonly node: { end: number };
+  readonly kind: 'object' | 'array';
+  readonly add: (value: JsonNode) => void;
+}
+
 /**
  * Parses `text` as strict JSON (RFC 8259, as PHP's json_decode accepts it: no comments, no trailing
- * commas, no unpaired surrogate escapes). A syntax error is a VALIDATION error naming `file`, the
- * line and the column.
+ * commas, no unpaired surrogate escapes, at most 512 levels deep). A syntax error is a VALIDATION
+ * error naming `file`, the line and the column.
+ *
+ * jsonc-parser's `visit` reads the text and its events build the nodes here, so the first error (or
+ * the 513th level) stops the reading; `parseTree` would go on recursing, and run out of stack in a
+ * document nested some thousands deep.
  */
 export function parseJsonSource(text: string, file: string): JsonNode {
-  let pos = 0;
-
-  const fail = (what: string, at = pos): never => {
+  const fail = (what: string, at: number): never => {
     const before = text.slice(0, at);
     const line = before.split('\n').length;
     const column = at - before.lastIndexOf('\n');
     throw invalid(`${file} is not valid JSON: ${what} at line ${line}, column ${column}`);
   };
-  const skipSpace = (): void => {
-    while (pos < text.length) {
-      const c = text.charCodeAt(pos);
-      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return;
-      pos++;
-    }
-  };
-  const describe = (at: number): string => (at >= text.length ? 'unexpected end of file' : `unexpected ${JSON.stringify(text[at])}`);
 
-  const parseString = (): JsonString => {
-    const start = pos;
-    pos++; // the opening quote
-    let value = '';
-    let chunkStart = pos;
-    for (;;) {
-      if (pos >= text.length) fail('unterminated string', start);
-      const c = text.charCodeAt(pos);
-      if (c === 0x22) break;
-      if (c < 0x20) fail('control character in a string');
-      if (c !== 0x5c) {
-        pos++;
-        continue;
-      }
-      value += text.slice(chunkStart, pos);
-      const escape = text[pos + 1];
-      const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-      if (escape !== undefined && simple[escape] !== undefined) {
-        value += simple[escape];
-        pos += 2;
-      } else if (escape === 'u') {
-        const unit = readUnit(pos);
-        pos += 6;
-        if (unit >= 0xd800 && unit <= 0xdbff) {
-          const low = text.startsWith('\\u', pos) ? readUnit(pos) : -1;
-          if (low < 0xdc00 || low > 0xdfff) fail('unpaired UTF-16 surrogate escape', pos - 6);
-          value += String.fromCharCode(unit, low);
-          pos += 6;
-        } else if (unit >= 0xdc00 && unit <= 0xdfff) {
-          fail('unpaired UTF-16 surrogate escape', pos - 6);
-        } else {
-          value += String.fromCharCode(unit);
-        }
-      } else {
-        fail('invalid escape in a string');
-      }
-      chunkStart = pos;
-    }
-    value += text.slice(chunkStart, pos);
-    pos++; // the closing quote
-    return { kind: 'string', value, start, end: pos };
+  let root: JsonNode | undefined;
+  let key = '';
+  const open: Open[] = [];
+  const add = (value: JsonNode): void => {
+    const parent = open.at(-1);
+    if (parent) parent.add(value);
+    else root = value;
   };
-  const readUnit = (at: number): number => {
-    const hex = text.slice(at + 2, at + 6);
-    if (!/^[0-9A-Fa-f]{4}$/.test(hex)) fail('invalid \\u escape', at);
-    return parseInt(hex, 16);
+  const begin = (node: JsonObject | JsonArray, addTo: (value: JsonNode) => void): void => {
+    if (open.length >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`, node.start);
+    add(node);
+    open.push({ node, kind: node.kind, add: addTo });
+  };
+  const end = (offset: number, length: number): void => {
+    const top = open.pop();
+    if (top) top.node.end = offset + length;
+  };
+  const string = (value: string, offset: number, length: number): JsonString => {
+    if (unpairedSurrogate.test(value)) fail('unpaired UTF-16 surrogate escape', offset + unpairedEscapeAt(text.slice(offset, offset + length)));
+    return { kind: 'string', value, start: offset, end: offset + length };
   };
 
-  const parseValue = (depth: number): JsonNode => {
-    skipSpace();
-    const start = pos;
-    const c = text[pos];
-    if (c === '"') return parseString();
-    if (c === '{' || c === '[') {
-      if (depth >= maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
-      pos++;
-      return c === '{' ? parseObject(start, depth + 1) : parseArray(start, depth + 1);
-    }
-    const number = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-    number.lastIndex = pos;
-    const match = number.exec(text);
-    if (match !== null && match[0] !== '-') {
-      pos += match[0].length;
-      return { kind: 'number', raw: match[0], start, end: pos };
-    }
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (text.startsWith(word, pos)) {
-        pos += word.length;
-        return { kind: 'literal', value, start, end: pos };
-      }
-    }
-    return fail(describe(pos));
-  };
+  visit(
+    text,
+    {
+      onObjectBegin: (offset) => {
+        const members: Array<{ key: string; value: JsonNode }> = [];
+        begin({ kind: 'object', members, start: offset, end: offset }, (value) => members.push({ key, value }));
+      },
+      onArrayBegin: (offset) => {
+        const items: JsonNode[] = [];
+        begin({ kind: 'array', items, start: offset, end: offset }, (value) => items.push(value));
+      },
+      onObjectEnd: end,
+      onArrayEnd: end,
+      onObjectProperty: (property, offset, length) => {
+        key = string(property, offset, length).value;
+      },
+      onLiteralValue: (value: unknown, offset, length) => {
+        const span = { start: offset, end: offset + length };
+        if (typeof value === 'string') add(string(value, offset, length));
+        else if (typeof value === 'number') add({ kind: 'number', raw: text.slice(offset, offset + length), ...span });
+        else add({ kind: 'literal', value: value as boolean | null, ...span });
+      },
+      onError: (error, offset, length) => {
+        const [what, at] = describeError(printParseErrorCode(error), text, offset, length, open.at(-1)?.kind);
+        fail(what, at);
+      },
+    },
+    strict,
+  );
+  // Without an error, visit has seen exactly one value.
+  return root as JsonNode;
+}
 
-  const parseObject = (start: number, depth: number): JsonObject => {
-    const members: Array<{ key: string; value: JsonNode }> = [];
-    skipSpace();
-    if (text[pos] === '}') {
-      pos++;
-      return { kind: 'object', members, start, end: pos };
-    }
-    for (;;) {
-      skipSpace();
-      if (text[pos] !== '"') fail(`${describe(pos)} where a member name was expected`);
-      const key = parseString().value;
-      skipSpace();
-      if (text[pos] !== ':') fail(`${describe(pos)} where ":" was expected`);
-      pos++;
-      members.push({ key, value: parseValue(depth) });
-      skipSpace();
-      if (text[pos] === ',') {
-        pos++;
-        continue;
-      }
-      if (text[pos] === '}') {
-        pos++;
-        return { kind: 'object', members, start, end: pos };
-      }
-      fail(`${describe(pos)} where "," or "}" was expected`);
-    }
-  };
+/** A lone surrogate (a paired one is one code point to a `u` regular expression). */
+const unpairedSurrogate = /\p{Cs}/u;
 
-  const parseArray = (start: number, depth: number): JsonArray => {
-    const items: JsonNode[] = [];
-    skipSpace();
-    if (text[pos] === ']') {
-      pos++;
-      return { kind: 'array', items, start, end: pos };
+/** The offset, in a string token, of its first escaped UTF-16 surrogate that has no partner. */
+function unpairedEscapeAt(token: string): number {
+  let high: number | undefined; // where an escaped high surrogate waits for its low half
+  for (const escape of token.matchAll(/\\(?:u([0-9A-Fa-f]{4})|.)/gs)) {
+    const unit = escape[1] === undefined ? -1 : parseInt(escape[1], 16);
+    const isLow = unit >= 0xdc00 && unit <= 0xdfff;
+    if (high !== undefined) {
+      if (!isLow || escape.index !== high + 6) return high;
+      high = undefined;
+    } else if (isLow) {
+      return escape.index;
+    } else if (unit >= 0xd800 && unit <= 0xdbff) {
+      high = escape.index;
     }
-    for (;;) {
-      items.push(parseValue(depth));
-      skipSpace();
-      if (text[pos] === ',') {
-        pos++;
-        continue;
-      }
-      if (text[pos] === ']') {
-        pos++;
-        return { kind: 'array', items, start, end: pos };
-      }
-      fail(`${describe(pos)} where "," or "]" was expected`);
-    }
-  };
+  }
+  return high ?? 0;
+}
 
-  const root = parseValue(0);
-  skipSpace();
-  if (pos < text.length) fail(`${describe(pos)} after the document`);
-  return root;
+/** What the error jsonc-parser reports at the token `offset`/`length` means, and where exactly it is. */
+function describeError(code: string, text: string, offset: number, length: number, inside: 'object' | 'array' | undefined): [string, number] {
+  const token = text.slice(offset, offset + length);
+  // Printable ASCII as it is written; anything else (a BOM, a no-break space) by its code point.
+  const unexpected = (at: number, shown = text[at]): string => {
+    if (shown === undefined) return 'unexpected end of file';
+    if (/^[\x21-\x7e]+$/.test(shown)) return `unexpected ${JSON.stringify(shown)}`;
+    return `unexpected character U+${text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')}`;
+  };
+  switch (code) {
+    case 'InvalidSymbol':
+      return [unexpected(offset, token), offset];
+    case 'PropertyNameExpected':
+      return [`${unexpected(offset)} where a member name was expected`, offset];
+    case 'ColonExpected':
+      return [`${unexpected(offset)} where ":" was expected`, offset];
+    case 'CommaExpected':
+      return [`${unexpected(offset)} where "," or "${inside === 'array' ? ']' : '}'}" was expected`, offset];
+    case 'CloseBraceExpected': // at the end of the file
+      return [`${unexpected(offset)} where "," or "}" was expected`, offset];
+    case 'CloseBracketExpected':
+      return [`${unexpected(offset)} where "," or "]" was expected`, offset];
+    case 'EndOfFileExpected':
+      return [`${unexpected(offset)} after the document`, offset];
+    case 'InvalidCommentToken':
+    case 'UnexpectedEndOfComment':
+      return ['a comment (JSON allows none)', offset];
+    case 'InvalidNumberFormat':
+    case 'UnexpectedEndOfNumber':
+      return [`invalid number ${JSON.stringify(token)}`, offset];
+    case 'UnexpectedEndOfString':
+      // The string stops at a line break inside it, or at the end of the file.
+      return offset + length < text.length ? ['control character in a string', offset + length] : ['unterminated string', offset];
+    case 'InvalidCharacter':
+      return ['control character in a string', offset + Math.max(0, token.split('').findIndex((c) => c < ' '))];
+    case 'InvalidEscapeCharacter':
+    case 'InvalidUnicode': {
+      const bad = [...token.matchAll(/\\(?:u[0-9A-Fa-f]{4}|["\\/bfnrt])|\\/g)].find((m) => m[0].length === 1);
+      return [code === 'InvalidUnicode' ? 'invalid \\u escape' : 'invalid escape in a string', offset + (bad?.index ?? 0)];
+    }
+    default: // ValueExpected
+      return [unexpected(offset), offset];
+  }
 }
 
 /** The value of `key` in `node` when it is an object (the last one, as PHP reads duplicate keys). */
