@@ -1,14 +1,9 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { isRepogateError } from '../../errors.js';
 import { renderAccessKeys, keyOfAccount } from './account-pages.js';
-import { csrfValid, pageCallerOf, refuseExpiredForm, type WebDeps } from './page-context.js';
+import { formField, pageCallerOf, requireCsrf, type WebDeps } from './page-context.js';
 import { accessKeysPath } from './views/access-keys-view.js';
 import { errorPage } from './views/other-pages.js';
-
-function field(req: Request, name: string): string {
-  const value = (req.body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
-}
 
 /**
  * The forms that change something. Each checks the CSRF token, acts through the admin service as
@@ -18,13 +13,7 @@ function field(req: Request, name: string): string {
 export function keyForms(deps: WebDeps): Router {
   const router = Router();
 
-  router.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'POST' || csrfValid(req, res, deps.codec)) {
-      next();
-      return;
-    }
-    refuseExpiredForm(res);
-  });
+  router.use(requireCsrf(deps.codec));
 
   const back = (res: Response, accountId: string, query: Record<string, string>): void => {
     res.redirect(303, `${accessKeysPath(accountId)}?${new URLSearchParams(query).toString()}`);
@@ -32,7 +21,7 @@ export function keyForms(deps: WebDeps): Router {
 
   /** A repeated one-time form (reloading a page that showed a secret) does nothing and goes back to the page. */
   const firstTime = (req: Request, res: Response, accountId: string): boolean => {
-    if (deps.once.use(field(req, 'once'))) return true;
+    if (deps.once.use(formField(req, 'once'))) return true;
     back(res, accountId, { done: 'already' });
     return false;
   };
@@ -42,8 +31,8 @@ export function keyForms(deps: WebDeps): Router {
     const caller = pageCallerOf(res);
     await deps.admin.account(caller, id);
     if (!firstTime(req, res, id)) return;
-    const name = field(req, 'name');
-    const expires = field(req, 'expires');
+    const name = formField(req, 'name');
+    const expires = formField(req, 'expires');
     try {
       const issued = await deps.admin.createKey(caller, id, name, { expiresOn: expires === '' ? undefined : expires });
       await renderAccessKeys(deps, res, id, { issued: { kind: 'key', issued } });
@@ -63,7 +52,7 @@ export function keyForms(deps: WebDeps): Router {
       case 'disable': {
         const { changed } = await deps.admin.disableKey(caller, publicKey);
         // Disable in place on the operator's list of keys across accounts: back to that list.
-        if (field(req, 'back') === 'keys' && caller.kind === 'operator') {
+        if (formField(req, 'back') === 'keys' && caller.kind === 'operator') {
           return res.redirect(303, `/keys?${new URLSearchParams({ done: changed ? 'disabled' : 'already-disabled', name: key.name }).toString()}`);
         }
         return back(res, id, { done: changed ? 'disabled' : 'already-disabled', key: publicKey });
@@ -74,18 +63,18 @@ export function keyForms(deps: WebDeps): Router {
       }
       case 'rename':
         try {
-          await deps.admin.renameKey(caller, publicKey, field(req, 'name'));
+          await deps.admin.renameKey(caller, publicKey, formField(req, 'name'));
         } catch (error) {
           if (!isRepogateError(error) || error.code !== 'VALIDATION') throw error;
           return renderAccessKeys(deps, res, id, { notice: { tone: 'error', text: capitalise(error.message) + '.' } }, 400);
         }
         return back(res, id, { done: 'renamed', key: publicKey });
       case 'delete':
-        if (field(req, 'confirm') !== 'yes') return res.redirect(303, `/accounts/${id}/keys/${publicKey}/confirm-delete`);
+        if (formField(req, 'confirm') !== 'yes') return res.redirect(303, `/accounts/${id}/keys/${publicKey}/confirm-delete`);
         await deps.admin.deleteKey(caller, publicKey);
         return back(res, id, { done: 'deleted', name: key.name });
       case 'regenerate': {
-        if (field(req, 'confirm') !== 'yes') return res.redirect(303, `/accounts/${id}/keys/${publicKey}/confirm-regenerate`);
+        if (formField(req, 'confirm') !== 'yes') return res.redirect(303, `/accounts/${id}/keys/${publicKey}/confirm-regenerate`);
         if (!firstTime(req, res, id)) return;
         const issued = await deps.admin.regenerateKey(caller, publicKey);
         return renderAccessKeys(deps, res, id, { issued: { kind: 'key', issued, regeneratedFrom: publicKey } });

@@ -1,15 +1,10 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { RepogateError, isRepogateError } from '../../errors.js';
 import { assertEntitlementName } from '../../registry/validation.js';
-import { csrfValid, pageCallerOf, refuseExpiredForm, type WebDeps } from './page-context.js';
+import { formField, pageCallerOf, requireCsrf, type WebDeps } from './page-context.js';
 import { renderAccounts, renderEntitlementForm, renderEntitlements, renderManage } from './operator-pages.js';
 import type { Notice } from './views/account-sections.js';
 import { managePath } from './views/manage-view.js';
-
-function field(req: Request, name: string): string {
-  const value = (req.body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
-}
 
 /** The refusals a form shows next to itself (a person can fix them), with the API's code and message. */
 const shownInPlace = new Set(['VALIDATION', 'ALREADY_EXISTS', 'CONFLICT']);
@@ -39,13 +34,7 @@ export function rulesFrom(text: string): string[] {
 export function operatorForms(deps: WebDeps): Router {
   const router = Router();
 
-  router.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'POST' || csrfValid(req, res, deps.codec)) {
-      next();
-      return;
-    }
-    refuseExpiredForm(res);
-  });
+  router.use(requireCsrf(deps.codec));
 
   const done = (res: Response, path: string, query: Record<string, string>): void => {
     res.redirect(303, `${path}?${new URLSearchParams(query).toString()}`);
@@ -65,7 +54,7 @@ export function operatorForms(deps: WebDeps): Router {
 
   router.post('/accounts', async (req, res) => {
     const caller = pageCallerOf(res);
-    const sent = { id: field(req, 'id').trim().toUpperCase(), name: field(req, 'name'), email: field(req, 'email').trim() };
+    const sent = { id: formField(req, 'id').trim().toUpperCase(), name: formField(req, 'name'), email: formField(req, 'email').trim() };
     try {
       const account = await deps.admin.createAccount(caller, { id: sent.id, name: sent.name, email: sent.email === '' ? undefined : sent.email });
       done(res, managePath(account.id), { done: 'account-created', name: account.id });
@@ -78,7 +67,7 @@ export function operatorForms(deps: WebDeps): Router {
 
   router.post('/accounts/:id/suspend', (req, res) =>
     onAccount(req, res, async (id) => {
-      await deps.admin.suspendAccount(pageCallerOf(res), id, field(req, 'reason'));
+      await deps.admin.suspendAccount(pageCallerOf(res), id, formField(req, 'reason'));
       return { done: 'suspended' };
     }),
   );
@@ -92,7 +81,7 @@ export function operatorForms(deps: WebDeps): Router {
 
   router.post('/accounts/:id/password', (req, res) =>
     onAccount(req, res, async (id) => {
-      await deps.admin.setPassword(pageCallerOf(res), id, field(req, 'password'));
+      await deps.admin.setPassword(pageCallerOf(res), id, formField(req, 'password'));
       return { done: 'password-set' };
     }),
   );
@@ -101,7 +90,7 @@ export function operatorForms(deps: WebDeps): Router {
     const id = String(req.params['id']);
     const caller = pageCallerOf(res);
     await deps.operator.belongings(caller, id);
-    if (!deps.once.use(field(req, 'once'))) {
+    if (!deps.once.use(formField(req, 'once'))) {
       done(res, managePath(id), { done: 'already' });
       return;
     }
@@ -111,8 +100,8 @@ export function operatorForms(deps: WebDeps): Router {
 
   router.post('/accounts/:id/grants', (req, res) =>
     onAccount(req, res, async (id) => {
-      const entitlement = field(req, 'entitlement');
-      const expires = field(req, 'expires').trim();
+      const entitlement = formField(req, 'entitlement');
+      const expires = formField(req, 'expires').trim();
       await deps.admin.grant(pageCallerOf(res), id, entitlement, expires === '' ? null : expires);
       return { done: 'granted', name: entitlement };
     }),
@@ -128,7 +117,7 @@ export function operatorForms(deps: WebDeps): Router {
 
   router.post('/accounts/:id/delete', async (req, res) => {
     const id = String(req.params['id']);
-    if (field(req, 'confirm') !== 'yes') {
+    if (formField(req, 'confirm') !== 'yes') {
       res.redirect(303, `/accounts/${id}/confirm-delete`);
       return;
     }
@@ -138,9 +127,9 @@ export function operatorForms(deps: WebDeps): Router {
 
   router.post('/entitlements', async (req, res) => {
     const caller = pageCallerOf(res);
-    const isNew = field(req, 'mode') === 'new';
-    const name = field(req, 'name').trim();
-    const rulesText = field(req, 'rules').replace(/\r\n?/g, '\n').trim();
+    const isNew = formField(req, 'mode') === 'new';
+    const name = formField(req, 'name').trim();
+    const rulesText = formField(req, 'rules').replace(/\r\n?/g, '\n').trim();
     const rules = rulesFrom(rulesText);
     const existing = (await deps.admin.entitlements(caller)).find((e) => e.name === name);
     const form = { name, rulesText, ...(isNew || existing === undefined ? {} : { existing }) };
@@ -148,9 +137,9 @@ export function operatorForms(deps: WebDeps): Router {
       assertEntitlementName(name);
       if (isNew && existing !== undefined) throw new RepogateError('ALREADY_EXISTS', `entitlement "${name}" already exists: edit it from the list of entitlements instead`);
       const preview = await deps.operator.previewRules(caller, rules);
-      const previewed = rulesFrom(field(req, 'previewed')).join('\n');
-      if (field(req, 'intent') !== 'save' || previewed !== rules.join('\n')) {
-        const changed = field(req, 'intent') === 'save';
+      const previewed = rulesFrom(formField(req, 'previewed')).join('\n');
+      if (formField(req, 'intent') !== 'save' || previewed !== rules.join('\n')) {
+        const changed = formField(req, 'intent') === 'save';
         renderEntitlementForm(res, {
           ...form,
           preview,

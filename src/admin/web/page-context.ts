@@ -80,10 +80,27 @@ export function requireSignedIn(req: Request, res: Response, next: NextFunction)
   res.redirect(303, req.method === 'GET' && req.originalUrl !== '/' ? `/sign-in?next=${encodeURIComponent(req.originalUrl)}` : '/sign-in');
 }
 
+/** A form post's text field (`''` when it is missing or not text). */
+export function formField(req: Request, name: string): string {
+  const value = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
 /** True when a form post carries the right CSRF token for this visitor. */
 export function csrfValid(req: Request, res: Response, codec: SessionCodec): boolean {
   const body = req.body as Record<string, unknown> | undefined;
   return csrfMatches(codec, pageContextOf(res).csrfSeed, body?.[csrfFieldName]);
+}
+
+/**
+ * Middleware for the signed-in visitor's form routes: a `POST` without the right CSRF token gets the
+ * expired-form page (403 CSRF_INVALID) and goes no further; any other request passes.
+ */
+export function requireCsrf(codec: SessionCodec): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => {
+    if (req.method !== 'POST' || csrfValid(req, res, codec)) next();
+    else refuseExpiredForm(res);
+  };
 }
 
 /** The page a signed-in visitor gets for a form without the right CSRF token (403 CSRF_INVALID). */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { clearCookie } from './cookies.js';
-import { csrfValid, pageCallerOf, refuseExpiredForm, type WebDeps } from './page-context.js';
+import { pageCallerOf, requireCsrf, type WebDeps } from './page-context.js';
 import { sessionCookieName } from './session.js';
 import { accessKeysPath } from './views/access-keys-view.js';
 
@@ -11,11 +11,7 @@ import { accessKeysPath } from './views/access-keys-view.js';
 export function sessionForms(deps: WebDeps): Router {
   const router = Router();
 
-  router.post('/accounts/:id/sign-out-everywhere', async (req, res) => {
-    if (!csrfValid(req, res, deps.codec)) {
-      refuseExpiredForm(res);
-      return;
-    }
+  router.post('/accounts/:id/sign-out-everywhere', requireCsrf(deps.codec), async (req, res) => {
     const id = String(req.params['id']);
     const caller = pageCallerOf(res);
     await deps.admin.signOutEverywhere(caller, id, { address: deps.clientAddress(req), via: 'page' });

@@ -3,7 +3,7 @@ import type { Caller } from '../caller.js';
 import type { SignInResult } from '../sign-in.js';
 import { clearCookie, setCookie } from './cookies.js';
 import { csrfSeedCookieName } from './csrf.js';
-import { csrfValid, pageContextOf, type WebDeps } from './page-context.js';
+import { csrfValid, formField, pageContextOf, type WebDeps } from './page-context.js';
 import { sessionCookieName, sessionLifetimeMs } from './session.js';
 import { errorPage } from './views/other-pages.js';
 import { signInPage, type SignInInput } from './views/sign-in-view.js';
@@ -13,11 +13,6 @@ function safeNext(value: unknown, caller: Caller): string | undefined {
   if (typeof value !== 'string') return undefined;
   if (caller.kind === 'account') return /^\/accounts\/MAG\d{1,12}\/(access-keys|activity)$/.test(value) ? value : undefined;
   return /^\/(accounts(\/MAG\d{1,12}\/(access-keys|activity|manage))?|entitlements|keys|activity)$/.test(value) ? value : undefined;
-}
-
-function field(req: Request, name: string): string {
-  const value = (req.body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
 }
 
 /** Sign-in (owners: MAGEID and password; the operator: admin token) and sign-out, with Post/Redirect/Get. */
@@ -66,8 +61,8 @@ export function signInRoutes(deps: WebDeps): Router {
 
   router.post('/sign-in', async (req, res) => {
     if (!csrfValid(req, res, deps.codec)) return refuseForgery(res);
-    const mageId = field(req, 'mageid').trim().toUpperCase();
-    const result = await deps.signIn.owner(mageId, field(req, 'password'), deps.clientAddress(req), 'page');
+    const mageId = formField(req, 'mageid').trim().toUpperCase();
+    const result = await deps.signIn.owner(mageId, formField(req, 'password'), deps.clientAddress(req), 'page');
     finish(req, res, result, (message) => render(res, res.statusCode, { mageId, error: message }));
   });
 
@@ -77,7 +72,7 @@ export function signInRoutes(deps: WebDeps): Router {
       render(res, 404, { operatorError: 'Operator sign-in is off: REPOGATE_ADMIN_TOKEN is not set.' });
       return;
     }
-    const result = await deps.signIn.operator(field(req, 'token'), deps.clientAddress(req), 'page');
+    const result = await deps.signIn.operator(formField(req, 'token'), deps.clientAddress(req), 'page');
     finish(req, res, result, (message) => render(res, res.statusCode, { operatorError: message }));
   });
 
