@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { unzipSync } from 'fflate';
 import { requireComposer, runComposer, type ComposerRun } from '../helpers/composer.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
+import { PinStore } from '../../src/archives/pin-store.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
 
@@ -136,6 +137,10 @@ void describe('composer create-project through repogate, as Magento documents it
         assert.equal(response.status, 200);
         const served = new TextDecoder().decode(unzipSync(new Uint8Array(await response.arrayBuffer()))['composer.json']);
         assert.match(served, new RegExp(`"url": "${other.url.replaceAll('.', '\\.')}/"`));
+        // The archive is stored and pinned after the answer: stop only once it is (a loaded machine
+        // stopped the first instance before, and the second had nothing pinned to serve).
+        const pins = new PinStore(other.registry.context.db);
+        await waitFor(async () => (await pins.lookup(path)) !== undefined, { what: 'the template to be pinned' });
         return served.replace(other.url, 'BASE');
       } finally {
         await other.stop();
