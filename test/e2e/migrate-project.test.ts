@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { requireComposer, runComposer, type ComposerRun } from '../helpers/composer.js';
-import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
-import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+import type { MockUpstream } from '../helpers/mock-upstream/index.js';
+import { startStack, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';
 
 interface LockedPackage {
   name: string;
@@ -47,6 +47,7 @@ const authJson = (host: string, username: string, password: string): string =>
   `${JSON.stringify({ 'http-basic': { [host]: { username, password } } }, null, 4)}\n`;
 
 void describe('repogate migrate-project with real Composer', () => {
+  let stack: TestStack;
   let upstream: MockUpstream;
   let repogate: TestRepogate;
   let developer: TestKey;
@@ -62,14 +63,11 @@ void describe('repogate migrate-project with real Composer', () => {
     work = await mkdtemp(join(tmpdir(), 'repogate-migrate-'));
     home = join(work, 'composer-home');
     await mkdir(home);
-    upstream = await startMockUpstream({ layout: 'composer2' });
-    repogate = await startTestRepogate({ upstream });
-    await defineStandardEntitlements(repogate.registry);
-    developer = await createTestKey(repogate.registry, { keyName: 'Jane Developer' });
+    stack = await startStack({ keyName: 'Jane Developer' });
+    ({ upstream, repogate, key: developer } = stack);
   });
   after(async () => {
-    await repogate.stop();
-    await upstream.close();
+    await stack.close();
     await rm(work, { recursive: true, force: true });
   });
 
