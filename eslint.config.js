@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
  * composition root (server.ts, main.ts, process-settings.ts) wires them all; only the CLI starts it.
  * Written once here; `npm run lint` enforces it (docs/decisions.md says why this order).
  */
-const layers = ['registry', 'metrics', 'cache', 'access', 'upstream', 'http', 'archives', 'downloads', 'composer', 'admin', 'cli'];
+const layers = ['registry', 'metrics', 'cache', 'access', 'upstream', 'http', 'archives', 'downloads', 'sources', 'composer', 'admin', 'cli'];
 const compositionRoot = ['server', 'main', 'process-settings'];
 
 /** `no-restricted-imports` for each layer: the layers above it, and the composition root. */

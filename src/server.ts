@@ -8,19 +8,15 @@ import { ChangeFeed } from './access/change-feed.js';
 import { UsageRecorder } from './access/usage-recorder.js';
 import { createAdminApp } from './admin/admin-app.js';
 import type { PackageKnown } from './admin/operator-service.js';
-import { createArchiveUpstream } from './archives/archive-upstream.js';
+import { routeArchiveUpstreams } from './archives/archive-upstream.js';
 import { openArchiveCache } from './archives/open-archive-cache.js';
-import { DocumentCache } from './cache/document-cache.js';
 import { MemoryTier } from './cache/memory-tier.js';
 import type { RedisConnection } from './cache/redis-connection.js';
-import { RedisLock } from './cache/redis-lock.js';
-import { RedisTier } from './cache/redis-tier.js';
 import { Closers } from './closers.js';
 import { createComposerApp } from './composer/composer-app.js';
 import type { ComposerDeps } from './composer/composer-deps.js';
 import { createComposerLanes } from './composer/composer-lanes.js';
 import { DistIndex } from './archives/dist-index.js';
-import { UrlRewriter } from './upstream/url-rewriter.js';
 import type { Config } from './config.js';
 import { RepogateError } from './errors.js';
 import { createClientAddress } from './http/client-address.js';
@@ -32,8 +28,10 @@ import { openRegistryDatabase } from './registry/database.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { startRetention } from './registry/retention.js';
 import { startupWarnings } from './startup-warnings.js';
+import { createDefaultSource, createRegistrySource, type SourceShared } from './sources/source.js';
+import { SourceSet } from './sources/source-set.js';
 import { UpstreamClient } from './upstream/upstream-client.js';
-import { UpstreamRepository } from './upstream/upstream-repository.js';
+import type { UpstreamRepository } from './upstream/upstream-repository.js';
 
 /** A running repogate: both listeners, and what tests may want to reach. */
 export interface RunningRepogate {
@@ -85,26 +83,17 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
   const metrics = options.metrics ?? createMetrics();
   closers.add('audit retention', startRetention(registry, config.auditRetentionDays, logger));
 
-  const upstream = new UpstreamClient(config.upstream, logger, metrics);
-  closers.add('upstream client', () => upstream.close());
-  const releases = config.downloads.url === undefined ? undefined : new UpstreamClient({ ...config.upstream, url: config.downloads.url, username: config.downloads.mageId, password: config.downloads.token, perPathRefusals: false }, logger, metrics);
+  const releases = config.downloads.url === undefined ? undefined : new UpstreamClient({ ...config.upstream, url: config.downloads.url, username: config.downloads.mageId, password: config.downloads.token, perPathRefusals: false, source: 'downloads' }, logger, metrics);
   if (releases) closers.add('release downloads client', () => releases.close());
-  const namespace = createHash('sha256').update(config.upstream.url).digest('hex').slice(0, 12);
-  const cache = new DocumentCache(
-    upstream,
-    new MemoryTier(config.memoryCacheBytes),
-    redis && new RedisTier(redis.commands, namespace, logger),
-    { profile: 'default', ttlMs: config.metadataTtlMs, staleMs: config.staleMs, negativeTtlMs: config.negativeTtlMs, metrics, lock: redis && new RedisLock(redis.commands, namespace, logger) },
-    logger,
-  );
-  const repository = new UpstreamRepository(cache, upstream, logger);
-  const rewriter = new UrlRewriter(upstream);
+  const sources = await openSources(config, logger, metrics, registry, access, redis?.commands);
+  closers.add('sources', () => sources.close());
+  const repository = sources.default.repository;
   const { archives, stop: stopArchives } = await openArchiveCache({
     dataDir: config.dataDir,
     maxBytes: config.archiveCacheBytes,
     missingTtlMs: config.negativeTtlMs,
     db: registry.context.db,
-    upstream: createArchiveUpstream(upstream, rewriter, repository),
+    upstream: routeArchiveUpstreams(sources.default.archives, (name) => sources.get(name)?.archives, () => sources.all().map((source) => source.archives)),
     logger,
     metrics,
   });
@@ -114,8 +103,7 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
   const composerDeps: ComposerDeps = {
     access,
     usage,
-    repository,
-    rewriter,
+    sources,
     dists: new DistIndex(),
     renders: new RenderCache(Math.max(16 * 1024 * 1024, Math.floor(config.memoryCacheBytes / 4))),
     archives,
@@ -136,9 +124,32 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
   }
   const url = serverUrl(composerServer);
   const adminUrl = serverUrl(adminServer);
-  logger.info({ url, adminUrl, upstream: upstream.baseUrl, registry: database.dialect, redis: redis !== undefined }, 'repogate listening');
+  logger.info({ url, adminUrl, upstream: sources.default.client.baseUrl, sources: sources.all().map((source) => source.name), registry: database.dialect, redis: redis !== undefined }, 'repogate listening');
   for (const warning of startupWarnings(config, database)) logger.warn({ code: warning.code, variables: warning.variables }, warning.message);
   return { url, adminUrl, registry, access, flushUsage: () => usage.flush(), close: () => closers.close() };
+}
+
+/**
+ * The sources: `default` from the environment, the registry's with their secrets opened by
+ * REPOGATE_SECRETS_KEY, read again whenever the registry changes.
+ */
+async function openSources(config: Config, logger: Logger, metrics: Metrics, registry: Registry, access: AccessControl, redis: RedisConnection | undefined): Promise<SourceSet> {
+  const shared: SourceShared = {
+    logger,
+    metrics,
+    memory: new MemoryTier(config.memoryCacheBytes),
+    redis,
+    cache: { ttlMs: config.metadataTtlMs, staleMs: config.staleMs, negativeTtlMs: config.negativeTtlMs },
+    upstream: { timeoutMs: config.upstream.timeoutMs, breaker: config.upstream.breaker, userAgent: config.upstream.userAgent },
+  };
+  const sources = new SourceSet(createDefaultSource(config.upstream, shared), {
+    load: () => registry.sources.settings(config.secretsKey),
+    build: (settings) => createRegistrySource(settings, shared),
+    logger,
+  });
+  await sources.refresh();
+  access.onInvalidate(() => void sources.refresh());
+  return sources;
 }
 
 /** The Redis connections (commands, and the subscriber of the change feed), when Redis is configured. */

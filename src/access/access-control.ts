@@ -46,6 +46,7 @@ export class AccessControl {
   #day = -1;
   #dayText = '';
   #timer: NodeJS.Timeout | undefined;
+  readonly #invalidated = new Set<() => void>();
 
   constructor(registry: Registry, options: { now?: () => Date; throttle?: AuthThrottle } = {}) {
     this.#registry = registry;
@@ -62,6 +63,15 @@ export class AccessControl {
     this.#keys.clear();
     this.#verified.clear();
     this.#effective.clear();
+    for (const listener of this.#invalidated) listener();
+  }
+
+  /**
+   * Calls `listener` whenever the cached credentials are dropped: something changed in the
+   * registry, in this process or (seen through the version or the change feed) another.
+   */
+  onInvalidate(listener: () => void): void {
+    this.#invalidated.add(listener);
   }
 
   /**

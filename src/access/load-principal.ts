@@ -56,6 +56,8 @@ export async function loadPrincipal(registry: Registry, publicKey: string): Prom
         rules: parseRules(JSON.parse(g.rules) as string[]),
       })),
       scope: scope === null ? null : parseRules(scope),
+      sources: ['default'],
+      sourcesKey: 'default',
     },
   };
 }

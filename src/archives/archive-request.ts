@@ -1,4 +1,4 @@
-import type { UpstreamClient } from '../upstream/upstream-client.js';
+import type { UpstreamStream } from '../upstream/upstream-client.js';
 import type { ArchiveBody } from './archive-body.js';
 
 /** How an archive request was answered, for the access log. */
@@ -28,10 +28,12 @@ export interface ArchiveRequest {
 
 /** Where the bytes of a path come from upstream and what the metadata says they should be. */
 export interface ArchiveUpstream {
-  readonly client: UpstreamClient;
-  /** The upstream URL of a path repogate serves. */
-  toUpstream(path: string): URL;
-  /** The public URL of an upstream URL below `base`, or undefined when `url` is not on the upstream. */
+  /**
+   * The upstream's answer for a dist path repogate serves (of `packageName`): the caller consumes or
+   * destroys its body. NOT_FOUND when no upstream URL is known for the path.
+   */
+  open(path: string, packageName: string, requestId?: string): Promise<UpstreamStream>;
+  /** The public URL of a URL on the upstream below `base` (a template's `repositories`), or undefined. */
   toPublic(url: string, base: string): string | undefined;
   /** The `shasum` the upstream's metadata gives for a dist path, when it gives one (may fetch metadata). */
   shasumOf(path: string, packageName: string): Promise<string | undefined>;

@@ -1,21 +1,45 @@
 import { LRUCache } from 'lru-cache';
 import { isValidPackageName } from '../registry/rules.js';
+import { parseSourceDistPath } from '../upstream/source-dist-paths.js';
+
+/** What an archive path is: a dist of this package, read from this source. */
+export interface DistTarget {
+  readonly packageName: string;
+  readonly source: string;
+}
 
 /**
- * Which package an archive path belongs to. repo.magento.com's archives live at
- * `/archives/<vendor>/<name>/…`, which says it directly; other upstreams' dist paths are learned
- * when metadata naming them is rendered.
+ * Which package (and source) an archive path belongs to. repo.magento.com's archives live at
+ * `/archives/<vendor>/<name>/…` and a registry source's at `/dists/<source>/<vendor>/<name>/…`,
+ * which say it directly; the default upstream's other dist paths are learned when metadata naming
+ * them is rendered.
  */
 export class DistIndex {
-  readonly #learned = new LRUCache<string, string>({ max: 50_000 });
+  readonly #learned = new LRUCache<string, DistTarget>({ max: 50_000 });
+  /** Targets of paths that say it themselves, parsed once. */
+  readonly #parsed = new LRUCache<string, DistTarget>({ max: 50_000 });
 
   learn(path: string, packageName: string): void {
-    if (packageFromArchivePath(path) !== packageName) this.#learned.set(path, packageName);
+    if (packageFromArchivePath(path) !== packageName && parseSourceDistPath(path) === undefined) this.#learned.set(path, { packageName, source: 'default' });
+  }
+
+  targetFor(path: string): DistTarget | undefined {
+    const known = this.#parsed.peek(path) ?? this.#learned.get(path);
+    if (known !== undefined) return known;
+    const fromArchive = packageFromArchivePath(path);
+    const target = fromArchive !== undefined ? { packageName: fromArchive, source: 'default' } : parseSourceDistPath(path);
+    if (target !== undefined) this.#parsed.set(path, target);
+    return target;
   }
 
   packageFor(path: string): string | undefined {
-    return packageFromArchivePath(path) ?? this.#learned.get(path);
+    return this.targetFor(path)?.packageName;
   }
+}
+
+/** The source an archive path belongs to: `/dists/<source>/…`, else the default upstream. */
+export function sourceOfArchivePath(path: string): string {
+  return /^\/dists\/([a-z0-9][a-z0-9-]{0,39})\//.exec(path)?.[1] ?? 'default';
 }
 
 export function packageFromArchivePath(path: string): string | undefined {

@@ -37,7 +37,7 @@ export class UpstreamArchives {
     const started = performance.now();
     let response: UpstreamStream;
     try {
-      response = await this.#upstream.client.openStream(this.#upstream.toUpstream(request.path), request.requestId);
+      response = await this.#upstream.open(request.path, request.packageName, request.requestId);
     } catch (error) {
       if (isRepogateError(error) && error.code === 'UPSTREAM_NOT_ENTITLED') this.#remember(request, { code: error.code, message: error.message });
       throw error;

@@ -156,6 +156,7 @@ export class AccessLogLines {
     if (l.key !== undefined) out += `,"key":${this.#json(l.key)}`;
     if (l.publicKey !== undefined) out += `,"publicKey":${this.#json(l.publicKey)}`;
     if (l.package !== undefined) out += `,"package":${this.#json(l.package)}`;
+    if (l.source !== undefined) out += `,"source":${this.#json(l.source)}`;
     if (l.cache !== undefined) out += `,"cache":${this.#json(l.cache)}`;
     if (l.upstreamMs !== undefined) out += `,"upstreamMs":${l.upstreamMs}`;
     if (l.error !== undefined) out += `,"error":${this.#json(l.error)}`;

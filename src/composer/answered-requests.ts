@@ -30,7 +30,7 @@ export class AnsweredRequests {
    */
   warm(req: IncomingMessage, res: ServerResponse, counter: RouteCounter | undefined, path: string, requestId: string, started: number, principal: Principal, packageName: string, ticket: Ticket): void {
     if (!res.writableFinished) {
-      this.add(req, res, counter, path, requestId, started, warmFacts(principal, packageName, ticket.address), undefined);
+      this.add(req, res, counter, path, requestId, started, warmFacts(principal, packageName, ticket), undefined);
       return;
     }
     const ms = performance.now() - started;
@@ -38,12 +38,12 @@ export class AnsweredRequests {
     counter?.count(status, ms, undefined);
     const lines = this.#lines;
     if (!lines.direct) {
-      if (lines.enabled) lines.write(accessLogFields(requestId, req, res, path, ms, warmFacts(principal, packageName, ticket.address), undefined));
+      if (lines.enabled) lines.write(accessLogFields(requestId, req, res, path, ms, warmFacts(principal, packageName, ticket), undefined));
       return;
     }
     let tail = ticket.tail;
     if (tail === undefined) {
-      const line = accessLogFields(requestId, req, res, path, ms, warmFacts(principal, packageName, ticket.address), undefined);
+      const line = accessLogFields(requestId, req, res, path, ms, warmFacts(principal, packageName, ticket), undefined);
       tail = lines.tailOf(line);
       if (line.address === ticket.address) ticket.tail = tail;
     }
@@ -67,6 +67,6 @@ export class AnsweredRequests {
 }
 
 /** What the access log says about a warm answer. */
-function warmFacts(principal: Principal, packageName: string, address: string): RequestFacts {
-  return { key: principal, package: packageName, cache: 'hit', upstreamMs: 0, address };
+function warmFacts(principal: Principal, packageName: string, ticket: Ticket): RequestFacts {
+  return { key: principal, package: packageName, source: ticket.source, cache: 'hit', upstreamMs: 0, address: ticket.address };
 }

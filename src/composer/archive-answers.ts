@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import type { Principal } from '../access/principal.js';
+import type { DistTarget } from '../archives/dist-index.js';
 import type { ArchiveBody } from '../archives/archive-body.js';
 import { isRepogateError } from '../errors.js';
 import { requestedRange } from '../http/byte-range.js';
@@ -29,28 +31,32 @@ export class ArchiveAnswers {
     this.#tickets = new Tickets(deps.usage, 'archive.downloaded');
   }
 
-  answer(request: ComposerRequest, packageName: string): Answer | Promise<Answer> {
+  answer(request: ComposerRequest, target: DistTarget): Answer | Promise<Answer> {
     const { req, path, address } = request;
+    const { packageName, source } = target;
     if (req.method === 'GET') {
       const deps = this.#deps;
       const principal = deps.access.allowedPrincipal(req.headers.authorization, address, packageName);
-      const hit = principal && deps.archives.storedHit(path);
+      const hit = principal && readsSource(principal, source) && deps.archives.storedHit(path);
       if (principal && hit) {
-        deps.usage.use(this.#tickets.of(principal, path, address, packageName, true).use);
-        return archiveAnswer(req, hit.headers, hit.bytes, { key: principal, package: packageName, cache: 'hit' });
+        deps.usage.use(this.#tickets.of(principal, path, address, packageName, source, true).use);
+        return archiveAnswer(req, hit.headers, hit.bytes, { key: principal, package: packageName, source, cache: 'hit' });
       }
     }
-    return this.#general(request, packageName);
+    return this.#general(request, target);
   }
 
-  async #general(request: ComposerRequest, packageName: string): Promise<Answer> {
+  async #general(request: ComposerRequest, target: DistTarget): Promise<Answer> {
     const deps = this.#deps;
     const { path, address } = request;
-    const facts: RequestFacts = { package: packageName };
+    const { packageName, source } = target;
+    const facts: RequestFacts = { package: packageName, source };
     const decision = await deps.access.checkAccess({ authorization: request.req.headers.authorization, address, packageName });
     if (!decision.ok) return errorAnswer(decision.code, decision.reason, facts, denialOptions(decision, 'archive'));
     const principal = decision.principal;
     facts.key = principal;
+    // Another account's source: as if there were no such archive (its name tells nothing more).
+    if (!readsSource(principal, source)) return errorAnswer('NOT_FOUND', `no such archive among your account's sources (${principal.sources.join(', ')})`, facts);
     // The key was allowed: that is a use, whatever the upstream says next.
     deps.usage.record(principal.publicKey, address);
     let archive;
@@ -62,7 +68,7 @@ export class ArchiveAnswers {
     }
     facts.cache = archive.outcome;
     if (archive.upstreamMs !== undefined) facts.upstreamMs = archive.upstreamMs;
-    deps.usage.use(this.#tickets.of(principal, path, address, packageName, true).use);
+    deps.usage.use(this.#tickets.of(principal, path, address, packageName, source, true).use);
     return archiveAnswer(request.req, archive.headers, archive.body, facts);
   }
 }
@@ -92,6 +98,11 @@ function archiveAnswer(req: IncomingMessage, headers: Readonly<Record<string, st
     body: slice(start, end),
     facts,
   };
+}
+
+/** Whether the key's account reads `source` (an archive of another source is none of its business). */
+function readsSource(principal: Principal, source: string): boolean {
+  return principal.sources.length === 1 ? principal.sources[0] === source : principal.sources.includes(source);
 }
 
 function stringOf(value: string | number | string[] | undefined): string | undefined {

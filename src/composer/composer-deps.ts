@@ -5,17 +5,16 @@ import type { DownloadsDeps } from '../downloads/downloads-routes.js';
 import type { ClientAddress } from '../http/client-address.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { UpstreamRepository } from '../upstream/upstream-repository.js';
 import type { DistIndex } from '../archives/dist-index.js';
 import type { RenderCache } from '../http/rendered.js';
-import type { UrlRewriter } from '../upstream/url-rewriter.js';
+import type { SourceSet } from '../sources/source-set.js';
 
 /** What the Composer-facing routes need, handed over by the composition root. */
 export interface ComposerDeps {
   readonly access: AccessControl;
   readonly usage: UsageRecorder;
-  readonly repository: UpstreamRepository;
-  readonly rewriter: UrlRewriter;
+  /** The repositories read: `default` and the registry's sources (an account reads its own, in order). */
+  readonly sources: SourceSet;
   readonly dists: DistIndex;
   readonly renders: RenderCache;
   /** Archives: pinned, cached on disk, streamed (also gives the pinned shasums for rendering). */

@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { loggedPath, requestIdFor, RouteCounter } from '../http/request-context.js';
 import { parseRequestPath } from '../http/request-path.js';
 import { isValidPackageName } from '../registry/rules.js';
+import type { DistTarget } from '../archives/dist-index.js';
 import { AccessLogLines } from './access-log-lines.js';
 import { errorAnswer, type Answer, type ComposerRequest } from './answer.js';
 import { AnsweredRequests } from './answered-requests.js';
@@ -115,7 +116,7 @@ export function createComposerLanes(deps: ComposerDeps, fallback: RequestListene
       routes.set(url, route);
     }
     let counter: RouteCounter | undefined;
-    let packageName: string | undefined;
+    let dist: DistTarget | undefined;
     switch (route.to) {
       case 'root':
         counter = counters.root;
@@ -127,8 +128,8 @@ export function createComposerLanes(deps: ComposerDeps, fallback: RequestListene
         counter = route.path.startsWith('/p2/') ? counters.p2 : counters.other;
         break;
       case 'path':
-        packageName = deps.dists.packageFor(route.path);
-        if (packageName === undefined) return fallback(req, res);
+        dist = deps.dists.targetFor(route.path);
+        if (dist === undefined) return fallback(req, res);
         counter = counters.archive;
         break;
     }
@@ -137,7 +138,7 @@ export function createComposerLanes(deps: ComposerDeps, fallback: RequestListene
     let answer: Answer | Promise<Answer>;
     try {
       if (route.to === 'p2') answer = packages.answer(request, route.target);
-      else if (packageName !== undefined) answer = archives.answer(request, packageName);
+      else if (dist !== undefined) answer = archives.answer(request, dist);
       else if (route.to === 'root') answer = answerRoot(deps, request);
       else answer = errorAnswer('BAD_REQUEST', route.to === 'bad' ? route.reason : 'not a usable request path', {});
     } catch (error) {

@@ -7,6 +7,8 @@ import type { PackageSource } from '../upstream/upstream-repository.js';
 /** A rendering ready to send, with what the access log says about how it was obtained. */
 export interface HotRendering {
   readonly rendered: Rendered;
+  /** The source it was read from. */
+  readonly source: string;
   readonly outcome: CacheOutcome;
   readonly upstreamMs: number;
   readonly staleConfirmedAt: number | undefined;
@@ -93,7 +95,7 @@ export class HotRenderings {
       this.#lastBase = base;
       this.#lastEntries = entries;
     }
-    const hit: WarmRendering = { rendered: value.rendered, outcome: 'hit', upstreamMs: 0, staleConfirmedAt: undefined, plain: undefined, gzip: undefined };
+    const hit: WarmRendering = { rendered: value.rendered, source: value.source, outcome: 'hit', upstreamMs: 0, staleConfirmedAt: undefined, plain: undefined, gzip: undefined };
     entries.set(path, { hit, until, pinRevision });
     return hit;
   }

@@ -4,6 +4,7 @@ import { packageDenial } from '../access/access-rules.js';
 import { factsOf } from '../http/request-context.js';
 import { sendError } from '../http/responses.js';
 import { isValidPackageName } from '../registry/rules.js';
+import type { Source } from '../sources/source.js';
 import type { ComposerDeps } from './composer-deps.js';
 import { denialOptions } from './denials.js';
 
@@ -48,15 +49,32 @@ export function registerNotifyBatch(router: Router, deps: ComposerDeps): void {
     deps.usage.record(principal.publicKey, address);
     deps.usage.downloads(principal.publicKey, principal.accountId, downloads.map((d) => d.name));
     deps.logger.debug({ publicKey: principal.publicKey, key: principal.keyName, count: downloads.length, refused: all.length - downloads.length }, 'download notification');
-    if (downloads.length > 0) void forward(deps, downloads);
+    if (downloads.length > 0) void forward(deps, principal.sources, downloads);
     res.json({ status: 'success' });
   });
 }
 
-/** Passes the notification on to the upstream's own notify-batch URL, when it has one on its host. */
-async function forward(deps: ComposerDeps, downloads: ReadonlyArray<{ name: string; version: string }>): Promise<void> {
-  const { index } = await deps.repository.index().catch(() => ({ index: undefined }));
-  if (!index?.notifyBatch) return;
-  const target = deps.repository.upstream.resolve(index.notifyBatch);
-  if (deps.repository.upstream.isUpstreamUrl(target)) void deps.repository.upstream.postJson(target, { downloads }, 5000);
+/**
+ * Passes each download on to the notify-batch URL of the source it came from (the first of the
+ * key's sources that has the package, as this process's memory has them; else the first of them),
+ * when that URL is on the source's own host.
+ */
+async function forward(deps: ComposerDeps, sources: readonly string[], downloads: ReadonlyArray<{ name: string; version: string }>): Promise<void> {
+  const bySource = new Map<Source, Array<{ name: string; version: string }>>();
+  for (const download of downloads) {
+    const found = deps.sources.peekResolve(sources, download.name, false);
+    if (found === 'absent') continue;
+    // Not in memory now: the key's first source, as before there were several.
+    const source = found === undefined ? deps.sources.get(sources[0] ?? 'default') : found.source;
+    if (source === undefined) continue;
+    const list = bySource.get(source) ?? [];
+    list.push(download);
+    bySource.set(source, list);
+  }
+  for (const [source, list] of bySource) {
+    const { index } = await source.repository.index().catch(() => ({ index: undefined }));
+    if (!index?.notifyBatch) continue;
+    const target = source.client.resolve(index.notifyBatch);
+    if (source.client.isUpstreamUrl(target)) void source.client.postJson(target, { downloads: list }, 5000);
+  }
 }

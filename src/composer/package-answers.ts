@@ -1,4 +1,7 @@
+import { LRUCache } from 'lru-cache';
 import { isRepogateError } from '../errors.js';
+import type { Source } from '../sources/source.js';
+import type { PackageSource } from '../upstream/upstream-repository.js';
 import { notEntitledCause } from '../upstream/upstream-client.js';
 import type { RequestFacts } from '../http/request-context.js';
 import type { CounterSeries } from '../metrics/bound-metrics.js';
@@ -28,14 +31,22 @@ export interface PackageTarget {
  */
 export class PackageAnswers {
   readonly #deps: ComposerDeps;
-  readonly #hot: HotRenderings;
+  readonly #metadataTtlMs: number;
+  /**
+   * Renderings by the sources they were read through (`Principal.sourcesKey`): accounts reading
+   * different sources see different packages under one URL, so never each other's renderings.
+   */
+  readonly #hotBySources = new LRUCache<string, HotRenderings>({ max: 1000 });
+  /** The last source list asked for and its renderings: nearly every request names the same. */
+  #lastSourcesKey: string | undefined;
+  #lastHot: HotRenderings | undefined;
   readonly #tickets: Tickets;
   /** `repogate_cache_lookups_total{tier="memory",outcome="hit"}` */
   readonly #memoryHits: CounterSeries | undefined;
 
   constructor(deps: ComposerDeps, metadataTtlMs: number) {
     this.#deps = deps;
-    this.#hot = new HotRenderings(metadataTtlMs);
+    this.#metadataTtlMs = metadataTtlMs;
     this.#tickets = new Tickets(deps.usage, 'metadata.fetched');
     this.#memoryHits = deps.metrics?.cacheLookups.child({ tier: 'memory', outcome: 'hit' });
   }
@@ -46,10 +57,10 @@ export class PackageAnswers {
       const deps = this.#deps;
       const principal = deps.access.allowedPrincipal(request.req.headers.authorization, address, target.name);
       const pinRevision = principal && deps.archives.pinRevision(target.name);
-      const found = pinRevision !== undefined && (this.#hot.get(base, path, pinRevision) ?? this.#fromMemory(base, path, target, pinRevision));
+      const found = pinRevision !== undefined && principal !== undefined && (this.#hotFor(principal.sourcesKey).get(base, path, pinRevision) ?? this.#fromMemory(base, path, target, pinRevision, principal.sources, principal.sourcesKey));
       if (principal && found) {
         this.#memoryHits?.inc();
-        const ticket = this.#tickets.of(principal, path, address, subjectOf(target));
+        const ticket = this.#tickets.of(principal, path, address, subjectOf(target), found.source);
         deps.usage.use(ticket.use);
         return { kind: 'warm', warm: found, principal, package: target.name, ticket };
       }
@@ -63,12 +74,29 @@ export class PackageAnswers {
    * the render memo) without a promise. A CI install asks for each package once, seconds after the
    * last install did.
    */
-  #fromMemory(base: string, path: string, target: PackageTarget, pinRevision: number): WarmRendering | undefined {
+  #fromMemory(base: string, path: string, target: PackageTarget, pinRevision: number, sources: readonly string[], sourcesKey: string): WarmRendering | undefined {
+    const found = this.#deps.sources.peekResolve(sources, target.name, target.dev);
+    if (found === undefined || found === 'absent') return undefined;
+    const rendered = this.#render(found.source, found.pkg, base);
+    return this.#hotFor(sourcesKey).set(base, path, { rendered, source: found.source.name, outcome: found.pkg.outcome, upstreamMs: 0, staleConfirmedAt: undefined }, found.pkg, pinRevision);
+  }
+
+  #hotFor(sourcesKey: string): HotRenderings {
+    if (sourcesKey === this.#lastSourcesKey) return this.#lastHot!;
+    let hot = this.#hotBySources.get(sourcesKey);
+    if (hot === undefined) {
+      hot = new HotRenderings(this.#metadataTtlMs);
+      this.#hotBySources.set(sourcesKey, hot);
+    }
+    this.#lastSourcesKey = sourcesKey;
+    this.#lastHot = hot;
+    return hot;
+  }
+
+  /** The package's metadata as served through `base`, read from `source` (memoised). */
+  #render(source: Source, pkg: PackageSource, base: string) {
     const deps = this.#deps;
-    const source = deps.repository.peekPackage(target.name, target.dev);
-    if (source === undefined) return undefined;
-    const rendered = deps.renders.get(packageRenderKey(source, base, deps.archives), () => renderPackage(source, base, deps.rewriter, deps.dists, deps.archives));
-    return this.#hot.set(base, path, { rendered, outcome: source.outcome, upstreamMs: 0, staleConfirmedAt: undefined }, source, pinRevision);
+    return deps.renders.get(packageRenderKey(pkg, base, deps.archives), () => renderPackage(pkg, base, source.mapping, deps.dists, deps.archives));
   }
 
   async #general(request: ComposerRequest, target: PackageTarget): Promise<Answer> {
@@ -83,25 +111,31 @@ export class PackageAnswers {
     facts.key = principal;
     // The key was allowed: that is a use, whatever the upstream says next.
     deps.usage.record(principal.publicKey, address);
-    let found: HotRendering | undefined = this.#hot.get(base, path, deps.archives.pinRevision(name));
+    const hot = this.#hotFor(principal.sourcesKey);
+    let found: HotRendering | undefined = hot.get(base, path, deps.archives.pinRevision(name));
     if (found) {
       this.#memoryHits?.inc();
     } else {
-      let source;
+      let resolved;
       try {
-        source = await deps.repository.package(name, dev, request.requestId);
+        resolved = await deps.sources.resolve(principal.sources, name, dev, request.requestId);
       } catch (error) {
         if (isRepogateError(error)) return errorAnswer(error.code, error.message, facts);
         throw error;
       }
-      if (!source) return errorAnswer('NOT_FOUND', `package ${name} not found in the upstream repository: ${notEntitledCause}`, facts);
-      const rendered = deps.renders.get(packageRenderKey(source, base, deps.archives), () => renderPackage(source, base, deps.rewriter, deps.dists, deps.archives));
-      found = { rendered, outcome: source.outcome, upstreamMs: source.upstreamMs, staleConfirmedAt: source.outcome === 'stale' ? source.confirmedAt : undefined };
-      this.#hot.set(base, path, found, source, deps.archives.pinRevision(name));
+      const pkg = resolved?.pkg;
+      if (resolved === undefined || pkg === undefined) {
+        const where = principal.sourcesKey === 'default' ? 'the upstream repository' : `the account's sources (${principal.sources.join(', ')})`;
+        return errorAnswer('NOT_FOUND', `package ${name} not found in ${where}: ${notEntitledCause}`, facts);
+      }
+      const rendered = this.#render(resolved.source, pkg, base);
+      found = { rendered, source: resolved.source.name, outcome: pkg.outcome, upstreamMs: pkg.upstreamMs, staleConfirmedAt: pkg.outcome === 'stale' ? pkg.confirmedAt : undefined };
+      hot.set(base, path, found, pkg, deps.archives.pinRevision(name));
     }
     facts.cache = found.outcome;
+    facts.source = found.source;
     facts.upstreamMs = found.upstreamMs;
-    deps.usage.use(this.#tickets.of(principal, path, address, subjectOf(target)).use);
+    deps.usage.use(this.#tickets.of(principal, path, address, subjectOf(target), found.source).use);
     return { kind: 'rendered', rendered: found.rendered, staleConfirmedAt: found.staleConfirmedAt, facts };
   }
 }

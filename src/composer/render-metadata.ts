@@ -5,7 +5,7 @@ import type { PackageSource } from '../upstream/upstream-repository.js';
 import type { DistIndex } from '../archives/dist-index.js';
 import { minifyVersions, type VersionEntry } from '../upstream/minified-metadata.js';
 import { toRendered, type Rendered } from '../http/rendered.js';
-import type { UrlRewriter } from '../upstream/url-rewriter.js';
+import type { DistMapping } from '../upstream/dist-mapping.js';
 
 /**
  * Which `shasum` a dist served by repogate carries: the sha1 of the bytes pinned for its path, when
@@ -24,6 +24,7 @@ export interface DistPinning {
  * content, the public base URL and the package's archive pins).
  */
 export function packageRenderKey(source: PackageSource, base: string, pinning: DistPinning | undefined): string {
+  // `source.revision` names the source the package was read from.
   return `p2|${source.revision}|${base}|${pinning?.pinRevision(source.name) ?? 0}`;
 }
 
@@ -33,7 +34,7 @@ export function packageRenderKey(source: PackageSource, base: string, pinning: D
  * dist's `shasum` the one of the bytes repogate pinned for it (of a project template: of the bytes
  * it serves through `base`).
  */
-export function renderPackage(source: PackageSource, base: string, rewriter: UrlRewriter, dists: DistIndex, pinning?: DistPinning): Rendered {
+export function renderPackage(source: PackageSource, base: string, rewriter: DistMapping, dists: DistIndex, pinning?: DistPinning): Rendered {
   const versions = source.versions().map((entry) => rewriteEntry(entry, source.name, base, rewriter, dists, pinning));
   return toRendered({ minified: 'composer/2.0', packages: { [source.name]: minifyVersions(versions) } }, source.lastModifiedMs);
 }
@@ -42,7 +43,7 @@ function rewriteEntry(
   entry: VersionEntry,
   name: string,
   base: string,
-  rewriter: UrlRewriter,
+  rewriter: DistMapping,
   dists: DistIndex,
   pinning: DistPinning | undefined,
 ): VersionEntry {
@@ -54,7 +55,11 @@ function rewriteEntry(
     const reference = value as Record<string, unknown>;
     const url = reference['url'];
     if (typeof url !== 'string') continue;
-    const path = rewriter.toPublic(url, '');
+    if (field === 'source' && rewriter.sourceReferences === 'drop') {
+      delete result[field];
+      continue;
+    }
+    const path = rewriter.pathOf(url, entry, name);
     if (path === undefined) continue;
     const rewritten: Record<string, unknown> = { ...reference, url: `${base}${path}` };
     if (field === 'dist') {
@@ -90,6 +95,8 @@ export function renderRoot(index: RepositoryIndex, access: EffectiveAccess, base
   };
   if (visible.names) root['available-packages'] = visible.names;
   if (visible.patterns) root['available-package-patterns'] = visible.patterns;
+  // Composer's `audit` posts the installed names here; repogate asks the sources (advisories-answer.ts).
+  if (index.advisoriesUrl !== null) root['security-advisories'] = { metadata: false, 'api-url': `${base}/api/security-advisories/` };
   Object.assign(root, index.messages);
   return toRendered(root, index.rootLastModifiedMs);
 }

@@ -1,8 +1,9 @@
 import type { Request, Response, Router } from 'express';
 import type { ComposerDeps } from './composer-deps.js';
+import { registerAdvisories } from './advisories-route.js';
 import { registerNotifyBatch } from './notify-batch.js';
 
-/** `POST /notify-batch` (download notifications), `GET /healthz`, `GET /readyz`. */
+/** `POST /notify-batch` (download notifications), security advisories, `GET /healthz`, `GET /readyz`. */
 export function registerServiceRoutes(router: Router, deps: ComposerDeps): void {
   router.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
@@ -15,4 +16,5 @@ export function registerServiceRoutes(router: Router, deps: ComposerDeps): void 
   });
 
   registerNotifyBatch(router, deps);
+  registerAdvisories(router, deps);
 }

@@ -5,6 +5,8 @@ import type { RecurringUse, UsageRecorder } from '../access/usage-recorder.js';
 /** What the lanes keep about a key's requests for one path from one address. */
 export interface Ticket {
   readonly address: string;
+  /** The source the path's package is read from. */
+  readonly source: string;
   /** The key's use and the audit event, counted without building the event each time. */
   readonly use: RecurringUse;
   /** The access-log line's end (`AccessLogLines.tailOf`), made on first use. */
@@ -33,10 +35,10 @@ export class Tickets {
   }
 
   /**
-   * The ticket of `principal`'s requests for `path` (audited as about `subject`, with the path in the
-   * event's detail when `detailPath`) from `address`.
+   * The ticket of `principal`'s requests for `path` (audited as about `subject` read from `source`,
+   * with the path in the event's detail when `detailPath`) from `address`.
    */
-  of(principal: Principal, path: string, address: string, subject: string, detailPath = false): Ticket {
+  of(principal: Principal, path: string, address: string, subject: string, source: string, detailPath = false): Ticket {
     let byPath = this.#byKey.get(principal);
     if (byPath === undefined) {
       // Grown as used (no `max`: lru-cache would allocate room for all of it at once).
@@ -46,16 +48,16 @@ export class Tickets {
     // `peek`: no reordering per request; when full, the ticket made longest ago goes (and is made
     // again if asked for: its counts are kept by the usage recorder, not here).
     let ticket = byPath.peek(path);
-    if (ticket === undefined || ticket.address !== address) {
+    if (ticket === undefined || ticket.address !== address || ticket.source !== source) {
       const use = this.#usage.recurring({
         publicKey: principal.publicKey,
         accountId: principal.accountId,
         action: this.#action,
         package: subject,
         address,
-        ...(detailPath ? { detail: { path } } : {}),
+        detail: detailPath ? { source, path } : { source },
       });
-      ticket = { address, use, tail: undefined, middle200: undefined, middle304: undefined };
+      ticket = { address, source, use, tail: undefined, middle200: undefined, middle304: undefined };
       byPath.set(path, ticket);
     }
     return ticket;

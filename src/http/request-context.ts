@@ -26,6 +26,8 @@ export interface RequestFacts {
   /** The key that asked (a principal will do). */
   key?: Pick<Principal, 'keyName' | 'publicKey'>;
   package?: string;
+  /** The source the package was read from (`default`: the environment's upstream). */
+  source?: string;
   cache?: string;
   /** The client's address, when it is not the TCP peer's (REPOGATE_TRUSTED_PROXIES). */
   address?: string;
@@ -100,6 +102,7 @@ export interface AccessLine {
   readonly key: string | undefined;
   readonly publicKey: string | undefined;
   readonly package: string | undefined;
+  readonly source?: string | undefined;
   readonly cache: string | undefined;
   readonly upstreamMs: number | undefined;
   readonly error: string | undefined;
@@ -131,6 +134,7 @@ export function accessLogFields(
     key: facts.key?.keyName,
     publicKey: facts.key?.publicKey,
     package: facts.package,
+    ...(facts.source === undefined ? {} : { source: facts.source }),
     cache: facts.cache,
     upstreamMs: facts.upstreamMs === undefined ? undefined : Math.round(facts.upstreamMs),
     error: errorCode,

@@ -12,12 +12,12 @@ export interface Metrics {
   readonly httpRequests: BoundCounter<'listener' | 'route' | 'status'>;
   readonly httpDuration: BoundHistogram<'listener' | 'route'>;
   readonly cacheLookups: BoundCounter<'tier' | 'outcome'>;
-  readonly upstreamRequests: Counter<'kind' | 'status'>;
-  readonly upstreamDuration: Histogram<'kind'>;
-  readonly upstreamErrors: Counter<'code'>;
+  readonly upstreamRequests: Counter<'source' | 'kind' | 'status'>;
+  readonly upstreamDuration: Histogram<'source' | 'kind'>;
+  readonly upstreamErrors: Counter<'source' | 'code'>;
   readonly singleFlightWaits: Counter;
   readonly authRefusals: Counter<'code'>;
-  readonly circuitState: Gauge;
+  readonly circuitState: Gauge<'source'>;
   readonly archiveCacheBytes: Gauge;
   readonly archiveCacheEvictions: Counter;
   readonly registryKeys: Gauge<'status'>;
@@ -52,21 +52,21 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     }),
     upstreamRequests: new Counter({
       name: `${prefix}upstream_requests_total`,
-      help: 'Requests sent to the upstream repository, by kind (document, archive, notify) and status (HTTP code or error)',
-      labelNames: ['kind', 'status'],
+      help: 'Requests sent to upstream sources, by source (`default`: the environment\'s upstream), kind (document, archive, notify, advisories) and status (HTTP code or error)',
+      labelNames: ['source', 'kind', 'status'],
       registers,
     }),
     upstreamDuration: new Histogram({
       name: `${prefix}upstream_request_duration_seconds`,
-      help: 'Upstream response time (to the headers for archives, to the whole body for documents)',
-      labelNames: ['kind'],
+      help: 'Upstream response time by source and kind (to the headers for archives, to the whole body for documents)',
+      labelNames: ['source', 'kind'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
     upstreamErrors: new Counter({
       name: `${prefix}upstream_errors_total`,
-      help: 'Upstream failures by error code (UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_AUTH, UPSTREAM_NOT_ENTITLED, UPSTREAM_INVALID)',
-      labelNames: ['code'],
+      help: 'Upstream failures by source and error code (UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_AUTH, UPSTREAM_NOT_ENTITLED, UPSTREAM_INVALID)',
+      labelNames: ['source', 'code'],
       registers,
     }),
     singleFlightWaits: new Counter({
@@ -82,7 +82,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     }),
     circuitState: new Gauge({
       name: `${prefix}upstream_circuit_state`,
-      help: 'Upstream circuit breaker: 0 closed, 1 half-open (probing), 2 open (failing fast)',
+      help: 'Upstream circuit breaker by source: 0 closed, 1 half-open (probing), 2 open (failing fast)',
+      labelNames: ['source'],
       registers,
     }),
     archiveCacheBytes: new Gauge({
@@ -115,7 +116,8 @@ export function routeOf(listener: 'composer' | 'admin', path: string): string {
   if (listener === 'composer') {
     if (path === '/packages.json') return 'packages';
     if (path.startsWith('/p2/')) return 'p2';
-    if (path.startsWith('/archives/')) return 'archive';
+    if (path.startsWith('/archives/') || path.startsWith('/dists/')) return 'archive';
+    if (path === '/api/security-advisories/') return 'advisories';
     if (path === '/notify-batch') return 'notify';
     if (path === '/healthz' || path === '/readyz') return 'health';
     return 'other';

@@ -26,6 +26,32 @@ export interface RepositoryIndex {
   /** Warnings and infos the upstream wants users to see (`warning`, `warnings`, `info`, `infos`, …). */
   readonly messages: RootMessages;
   readonly rootLastModifiedMs: number;
+  /** `security-advisories.api-url` of the root document, as written (Composer's `audit` posts to it). */
+  readonly advisoriesUrl: string | null;
+}
+
+/**
+ * Whether the index rules `name` out: not in the list it gives, or matching none of its patterns.
+ * False when the upstream doesn't say (packagist lists no names): only its metadata can tell.
+ */
+export function indexExcludes(index: RepositoryIndex, name: string): boolean {
+  if (index.nameSet) return !index.nameSet.has(name);
+  if (index.patterns) return !index.patterns.some((pattern) => patternMatches(pattern, name));
+  return false;
+}
+
+/** `available-package-patterns` as Composer reads them: `*` matches any run of characters. */
+function patternMatches(pattern: string, name: string): boolean {
+  const parts = pattern.toLowerCase().split('*');
+  if (parts.length === 1) return parts[0] === name;
+  if (!name.startsWith(parts[0]!) || !name.endsWith(parts[parts.length - 1]!)) return false;
+  let at = parts[0]!.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = name.indexOf(part, at);
+    if (found === -1) return false;
+    at = found + part.length;
+  }
+  return at <= name.length - parts[parts.length - 1]!.length;
 }
 
 /** A Composer 1 provider-include file to load before the index is complete. */
@@ -71,6 +97,11 @@ export function rootReferences(root: Record<string, unknown>): Array<readonly [s
   return references;
 }
 
+function advisoriesUrlOf(root: Record<string, unknown>): string | null {
+  const advisories = root['security-advisories'];
+  return isObject(advisories) && typeof advisories['api-url'] === 'string' ? advisories['api-url'] : null;
+}
+
 function stringList(value: unknown): string[] | null {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null;
 }
@@ -91,6 +122,7 @@ export function buildIndex(rootDoc: CachedDocument, includeDocs: readonly Cached
     notifyBatch: typeof root['notify-batch'] === 'string' ? root['notify-batch'] : null,
     messages: rootMessages(root),
     rootLastModifiedMs,
+    advisoriesUrl: advisoriesUrlOf(root),
   };
   if (layout === 'composer2') {
     const names = stringList(root['available-packages'])?.sort() ?? null;

@@ -33,7 +33,17 @@ export interface UpstreamOptions {
    * upstream refusing the credentials, always.
    */
   readonly perPathRefusals?: boolean;
+  /** The source this client reads (`default`: the environment's upstream); names it in metrics and logs. */
+  readonly source?: string;
+  /**
+   * A GitHub token (as Composer's `github-oauth`), sent only to api.github.com over https when an
+   * archive is fetched from there, never on a redirect elsewhere.
+   */
+  readonly githubToken?: string;
 }
+
+/** Redirects followed for an archive on another host (GitHub's zipball URLs answer with one). */
+const maxRedirects = 5;
 
 /**
  * `401`s in a row (no success between them) on paths other than the root document after which they
@@ -72,6 +82,8 @@ export class UpstreamClient implements DocumentSource {
   readonly #userAgent: string;
   readonly #perPathRefusals: boolean;
   readonly #rootPath: string;
+  readonly source: string;
+  readonly #githubAuthorization: string | undefined;
   /** 401s answered in a row for paths other than the root document. */
   #unauthorizedStreak = 0;
   /** The root document was refused, and nothing has succeeded since: every refusal is the credentials'. */
@@ -91,6 +103,8 @@ export class UpstreamClient implements DocumentSource {
     this.#metadataHosts = new Set(options.metadataHosts ?? []);
     this.#userAgent = options.userAgent ?? 'repogate';
     this.#perPathRefusals = options.perPathRefusals ?? true;
+    this.source = options.source ?? 'default';
+    this.#githubAuthorization = options.githubToken === undefined ? undefined : `token ${options.githubToken}`;
     this.#authorization =
       options.username === undefined
         ? undefined
@@ -148,15 +162,34 @@ export class UpstreamClient implements DocumentSource {
     }
     if (url !== undefined && this.readsMetadataFrom(url)) return url;
     const host = url === undefined ? 'an unparsable URL' : url.protocol === 'http:' || url.protocol === 'https:' ? url.host : `a ${url.protocol} URL`;
-    this.#metrics?.upstreamErrors.inc({ code: 'UPSTREAM_INVALID' });
+    this.#metrics?.upstreamErrors.inc({ source: this.source, code: 'UPSTREAM_INVALID' });
     this.#logger.error(
-      { field, host, upstream: this.origin },
+      { field, host, upstream: this.origin, source: this.source },
       `UPSTREAM DOCUMENT POINTS ELSEWHERE: its ${field} names ${host}, not the upstream's own origin; not followed. Add the host to REPOGATE_UPSTREAM_METADATA_HOSTS only if it is trusted`,
     );
     throw new RepogateError(
       'UPSTREAM_INVALID',
       `the upstream repository's ${field} points to another host (${host}); repogate does not follow it (REPOGATE_UPSTREAM_METADATA_HOSTS)`,
     );
+  }
+
+  /**
+   * Where to ask for security advisories (`security-advisories.api-url` of the root document):
+   * somewhere metadata may come from, or a parent domain of the source's host over the same scheme
+   * (packagist's root on repo.packagist.org names packagist.org). Anything else is refused: the
+   * source's documents do not get to send repogate elsewhere.
+   */
+  advisoriesUrl(reference: string): URL | undefined {
+    let url: URL;
+    try {
+      url = this.resolve(reference);
+    } catch {
+      return undefined;
+    }
+    if (this.readsMetadataFrom(url)) return url;
+    const own = new URL(this.baseUrl);
+    if (url.protocol === own.protocol && effectivePort(url) === effectivePort(own) && own.hostname.endsWith(`.${url.hostname}`) && url.hostname.includes('.')) return url;
+    return undefined;
   }
 
   /** Fetches a metadata document; the body is read whole (decompressed), within the deadline. */
@@ -204,6 +237,37 @@ export class UpstreamClient implements DocumentSource {
    */
   async openStream(url: URL, requestId?: string, extraHeaders: Readonly<Record<string, string>> = {}): Promise<UpstreamStream> {
     const started = this.#admit();
+    return this.#openStream(url, requestId, extraHeaders, started);
+  }
+
+  /**
+   * An archive that may live on another host (a source's dist URL on GitHub, say): redirects are
+   * followed (at most five, http and https only). Each hop gets credentials for its own origin only:
+   * the source's for the source's origin, the GitHub token for api.github.com over https, nothing
+   * for any other host.
+   */
+  async openArchive(url: URL, requestId?: string): Promise<UpstreamStream> {
+    const started = this.#admit();
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const response = await this.#openStream(current, requestId, {}, started);
+      const location = response.headers['location'];
+      if (response.status < 300 || response.status >= 400 || response.status === 304 || typeof location !== 'string') return response;
+      response.body.resume();
+      let next: URL | undefined;
+      try {
+        next = new URL(location, current);
+      } catch {
+        next = undefined;
+      }
+      if (next === undefined || (next.protocol !== 'http:' && next.protocol !== 'https:') || hop + 1 > maxRedirects) {
+        throw new RepogateError('UPSTREAM_INVALID', `the archive's host answered HTTP ${response.status} with a redirect repogate does not follow (${next === undefined ? 'unparsable' : hop + 1 > maxRedirects ? 'too many redirects' : next.protocol})`);
+      }
+      current = next;
+    }
+  }
+
+  async #openStream(url: URL, requestId: string | undefined, extraHeaders: Readonly<Record<string, string>>, started: number): Promise<UpstreamStream> {
     const headers = this.#headersFor(url, { ...extraHeaders, 'accept-encoding': 'identity' }, requestId);
     let timedOut = false;
     let response: IncomingMessage;
@@ -230,6 +294,22 @@ export class UpstreamClient implements DocumentSource {
       throw error;
     }
     return { status: response.statusCode ?? 0, headers: response.headers, body: response };
+  }
+
+  /**
+   * A form POST whose JSON answer is wanted (a source's security-advisories API): the body is read
+   * whole within the deadline; failures are RepogateErrors like a document's.
+   */
+  async postForm(url: URL, form: string): Promise<{ status: number; body: Buffer }> {
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const response = await this.#send(url, 'POST', { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'accept-encoding': 'gzip, deflate, br' }, undefined, signal, form, 'advisories');
+    let raw: Buffer;
+    try {
+      raw = await readLimited(response.body, 64 * 1024 * 1024);
+    } catch (error) {
+      throw upstreamFailure(error, url, signal.aborted, this.#timeoutMs);
+    }
+    return { status: response.statusCode, body: await decodeBody(raw, header(response.headers, 'content-encoding'), url) };
   }
 
   /** Best-effort POST (notify-batch); never throws. */
@@ -261,8 +341,8 @@ export class UpstreamClient implements DocumentSource {
     requestId: string | undefined,
     signal: AbortSignal,
     body?: string,
+    kind: 'document' | 'notify' | 'advisories' = method === 'POST' ? 'notify' : 'document',
   ): Promise<Dispatcher.ResponseData> {
-    const kind = method === 'POST' ? 'notify' : 'document';
     const started = this.#admit();
     try {
       const response = await request(url, {
@@ -287,7 +367,7 @@ export class UpstreamClient implements DocumentSource {
     const waitMs = this.#breaker.admit();
     this.#observeCircuit();
     if (waitMs > 0) {
-      this.#metrics?.upstreamErrors.inc({ code: 'CIRCUIT_OPEN' });
+      this.#metrics?.upstreamErrors.inc({ source: this.source, code: 'CIRCUIT_OPEN' });
       throw new RepogateError(
         'UPSTREAM_UNAVAILABLE',
         `the upstream repository keeps failing; repogate will try it again in ${Math.ceil(waitMs / 1000)} s`,
@@ -301,30 +381,31 @@ export class UpstreamClient implements DocumentSource {
     const all: Record<string, string> = { ...headers, 'user-agent': this.#userAgent };
     if (requestId) all['x-request-id'] = requestId;
     if (this.#authorization && url.origin === this.origin) all['authorization'] = this.#authorization;
+    else if (this.#githubAuthorization && url.protocol === 'https:' && url.hostname === 'api.github.com') all['authorization'] = this.#githubAuthorization;
     return all;
   }
 
   /** An answer came (any status): the breaker and the metrics hear of it. */
-  #answered(kind: 'document' | 'archive' | 'notify', status: number, started: number): void {
+  #answered(kind: UpstreamKind, status: number, started: number): void {
     if (status >= 500) this.#breaker.failed();
     else this.#breaker.succeeded();
     this.#observeCircuit();
-    this.#metrics?.upstreamRequests.inc({ kind, status: String(status) });
-    this.#metrics?.upstreamDuration.observe({ kind }, (performance.now() - started) / 1000);
+    this.#metrics?.upstreamRequests.inc({ source: this.source, kind, status: String(status) });
+    this.#metrics?.upstreamDuration.observe({ source: this.source, kind }, (performance.now() - started) / 1000);
   }
 
   /** No answer: the breaker and the metrics hear of it, and the error becomes a RepogateError. */
-  #failed(kind: 'document' | 'archive' | 'notify', error: unknown, url: URL, timedOut: boolean): RepogateError {
+  #failed(kind: UpstreamKind, error: unknown, url: URL, timedOut: boolean): RepogateError {
     this.#breaker.failed();
     this.#observeCircuit();
     const translated = upstreamFailure(error, url, timedOut, this.#timeoutMs);
-    this.#metrics?.upstreamRequests.inc({ kind, status: 'error' });
-    this.#metrics?.upstreamErrors.inc({ code: translated.code });
+    this.#metrics?.upstreamRequests.inc({ source: this.source, kind, status: 'error' });
+    this.#metrics?.upstreamErrors.inc({ source: this.source, code: translated.code });
     return translated;
   }
 
   #observeCircuit(): void {
-    this.#metrics?.circuitState.set({ closed: 0, 'half-open': 1, open: 2 }[this.#breaker.state]);
+    this.#metrics?.circuitState.set({ source: this.source }, { closed: 0, 'half-open': 1, open: 2 }[this.#breaker.state]);
   }
 
   /**
@@ -343,27 +424,36 @@ export class UpstreamClient implements DocumentSource {
       }
       return;
     }
-    const root = url.origin === this.origin && url.pathname === this.#rootPath;
+    if (url.origin !== this.origin) {
+      // Another host (an archive on GitHub, say) refusing: not the source's credentials, which it never got.
+      this.#metrics?.upstreamErrors.inc({ source: this.source, code: 'UPSTREAM_NOT_ENTITLED' });
+      throw new RepogateError('UPSTREAM_NOT_ENTITLED', `the archive's host ${url.host} refused it (HTTP ${status})`);
+    }
+    const root = url.pathname === this.#rootPath;
     if (root) this.#rootRefused = true;
     else if (status === 401) this.#unauthorizedStreak++;
     if (this.#rootRefused || !this.#perPathRefusals || (status === 401 && this.#unauthorizedStreak >= unauthorizedStreakAlarm)) {
-      this.#metrics?.upstreamErrors.inc({ code: 'UPSTREAM_AUTH' });
+      this.#metrics?.upstreamErrors.inc({ source: this.source, code: 'UPSTREAM_AUTH' });
       this.#logger.error(
-        { upstreamStatus: status, path: url.pathname },
-        'UPSTREAM REFUSED THE ORGANISATION KEYS: check REPOGATE_UPSTREAM_USERNAME / REPOGATE_UPSTREAM_PASSWORD and the account behind them',
+        { upstreamStatus: status, path: url.pathname, source: this.source },
+        this.source === 'default'
+          ? 'UPSTREAM REFUSED THE ORGANISATION KEYS: check REPOGATE_UPSTREAM_USERNAME / REPOGATE_UPSTREAM_PASSWORD and the account behind them'
+          : `UPSTREAM REFUSED THE KEYS OF SOURCE ${this.source}: check its credentials (repogate sources remove ${this.source}, then sources add with the right ones)`,
       );
       throw new RepogateError(
         'UPSTREAM_AUTH',
         `the upstream repository refused repogate's own credentials (HTTP ${status}); the operator has been alerted`,
       );
     }
-    this.#metrics?.upstreamErrors.inc({ code: 'UPSTREAM_NOT_ENTITLED' });
+    this.#metrics?.upstreamErrors.inc({ source: this.source, code: 'UPSTREAM_NOT_ENTITLED' });
     throw new RepogateError(
       'UPSTREAM_NOT_ENTITLED',
       `the upstream repository refused ${kind === 'archive' ? 'this archive' : "this package's metadata"} (HTTP ${status}): ${notEntitledCause}`,
     );
   }
 }
+
+type UpstreamKind = 'document' | 'archive' | 'notify' | 'advisories';
 
 /** Why the upstream refuses or lacks one file while the rest works: the one line clients and the log give. */
 export const notEntitledCause = "the organisation's upstream keys are not entitled to it, or it does not exist upstream";

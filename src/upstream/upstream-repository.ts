@@ -3,7 +3,7 @@ import type { CachedDocument } from '../cache/cached-document.js';
 import type { CacheOutcome, DocumentCache } from '../cache/document-cache.js';
 import { isObject, jsonOf } from '../cache/json-document.js';
 import { expandVersions, isDevVersion, type VersionEntry } from './minified-metadata.js';
-import { buildIndex, detectLayout, providerIncludes, rootReferences, type RepositoryIndex } from './repository-index.js';
+import { buildIndex, detectLayout, indexExcludes, providerIncludes, rootReferences, type RepositoryIndex } from './repository-index.js';
 import { isRepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { notEntitledCause, type UpstreamClient } from './upstream-client.js';
@@ -52,6 +52,35 @@ export class UpstreamRepository {
 
   get upstream(): UpstreamClient {
     return this.#upstream;
+  }
+
+  /**
+   * Whether this repository has the package (any versions, stable or dev) and, if so, the versions
+   * asked for (undefined when it has the package but none of those). A repository that lists its
+   * packages is asked by its list; one that doesn't (packagist) by the package's metadata files.
+   */
+  async lookup(name: string, dev: boolean, requestId?: string): Promise<{ readonly has: boolean; readonly source: PackageSource | undefined }> {
+    const { index } = await this.index(requestId);
+    if (indexExcludes(index, name)) return { has: false, source: undefined };
+    const source = await this.package(name, dev, requestId);
+    if (source !== undefined || index.nameSet !== null) return { has: true, source };
+    return { has: (await this.package(name, !dev, requestId)) !== undefined, source: undefined };
+  }
+
+  /**
+   * `lookup` answered synchronously from this process's memory (a Composer 2 repository whose root
+   * and package documents are fresh there): the versions, 'absent' when the repository surely lacks
+   * the package, undefined when `lookup` must answer.
+   */
+  peekLookup(name: string, dev: boolean): PackageSource | 'absent' | undefined {
+    const root = this.#cache.peekFresh(this.#upstream.resolve('packages.json'));
+    const index = root?.status === 200 ? this.#indexes.get(root.revision) : undefined;
+    if (index?.layout !== 'composer2') return undefined;
+    if (indexExcludes(index, name)) return 'absent';
+    const doc = this.#cache.peekFresh(this.#metadataUrl(index, name, dev));
+    if (doc?.status === 200) return this.#metadataSource(name, dev, doc, 'hit', 0);
+    if (index.nameSet !== null || doc?.status !== 404) return undefined;
+    return this.#cache.peekFresh(this.#metadataUrl(index, name, !dev))?.status === 404 ? 'absent' : undefined;
   }
 
   async index(requestId?: string): Promise<IndexResult> {
@@ -200,7 +229,8 @@ export class UpstreamRepository {
     confirmedAt: number,
     parseAll: () => VersionEntry[],
   ): PackageSource {
-    const revision = `${docRevision}:${name}${dev ? '~dev' : ''}`;
+    // The source's name is part of it: the same document read from two sources renders differently.
+    const revision = `${this.#upstream.source}|${docRevision}:${name}${dev ? '~dev' : ''}`;
     const memo = this.#versions;
     return {
       name,

@@ -38,6 +38,7 @@ function indexOf(names: readonly string[] | null, extra: Partial<RepositoryIndex
     names: sorted,
     nameSet: sorted === null ? null : new Set(sorted),
     patterns: null,
+    advisoriesUrl: null,
     notifyBatch: `${upstreamUrl}/notify-batch`,
     metadataUrl: `${upstreamUrl}/p2/%package%.json`,
     providersUrl: null,

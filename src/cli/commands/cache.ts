@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { WarmProgress, WarmSummary, WarmTarget } from '../../archives/archive-warm.js';
+import { sourceOfArchivePath } from '../../archives/dist-index.js';
 import { invalid, RepogateError } from '../../errors.js';
 import { parseRule } from '../../registry/rules.js';
 import { formatTime, renderFields, renderTable } from '../output.js';
@@ -12,14 +13,29 @@ export function registerCacheCommands(program: Command): void {
 
   cache
     .command('stats')
-    .description('what the archive cache holds: files, bytes, bound, pins and drifts')
-    .action((_options: unknown, command: Command) =>
+    .description('what the archive cache holds: files, bytes, bound, pins and drifts, in all and per source')
+    .option('--source <name>', 'only the pins and drifts of this source')
+    .action((options: { source?: string }, command: Command) =>
       withSession(command, async (session) => {
         const { store, pins } = await openForInspection(session);
         const stored = new Set(store.list().map((a) => a.sha1));
-        const all = await pins.all();
-        const drifts = await pins.drifts();
+        const all = (await pins.all()).filter((p) => options.source === undefined || sourceOfArchivePath(p.path) === options.source);
+        const drifts = (await pins.drifts()).filter((d) => options.source === undefined || sourceOfArchivePath(d.path) === options.source);
         const stats = store.stats();
+        const bySource = new Map<string, { source: string; pins: number; pinnedBytes: number; pinsWithoutBytes: number; drifts: number }>();
+        const of = (path: string) => {
+          const source = sourceOfArchivePath(path);
+          let entry = bySource.get(source);
+          if (entry === undefined) bySource.set(source, (entry = { source, pins: 0, pinnedBytes: 0, pinsWithoutBytes: 0, drifts: 0 }));
+          return entry;
+        };
+        for (const pin of all) {
+          const entry = of(pin.path);
+          entry.pins++;
+          entry.pinnedBytes += pin.size;
+          if (!stored.has(pin.sha1)) entry.pinsWithoutBytes++;
+        }
+        for (const drift of drifts) of(drift.path).drifts++;
         const result = {
           directory: store.root,
           files: stats.files,
@@ -28,14 +44,25 @@ export function registerCacheCommands(program: Command): void {
           pins: all.length,
           pinsWithoutBytes: all.filter((p) => !stored.has(p.sha1)).length,
           drifts: drifts.length,
+          sources: [...bySource.values()].sort((a, b) => (a.source === 'default' ? -1 : b.source === 'default' ? 1 : a.source.localeCompare(b.source))),
         };
         session.output.result(result, () =>
-          renderFields([
-            ['Directory', result.directory],
-            ['Archives', `${result.files} (${formatBytes(result.bytes)} of ${result.maxBytes === 0 ? 'off' : formatBytes(result.maxBytes)})`],
-            ['Pins', `${result.pins} (${result.pinsWithoutBytes} without their bytes on disk)`],
-            ['Drifts', `${result.drifts}${result.drifts > 0 ? ' (see repogate cache drift)' : ''}`],
-          ]),
+          [
+            renderFields([
+              ['Directory', result.directory],
+              ['Archives', `${result.files} (${formatBytes(result.bytes)} of ${result.maxBytes === 0 ? 'off' : formatBytes(result.maxBytes)})`],
+              ['Pins', `${result.pins} (${result.pinsWithoutBytes} without their bytes on disk)`],
+              ['Drifts', `${result.drifts}${result.drifts > 0 ? ' (see repogate cache drift)' : ''}`],
+            ]),
+            result.sources.length === 0
+              ? ''
+              : renderTable(
+                  ['source', 'pins', 'pinned bytes', 'without bytes', 'drifts'],
+                  result.sources.map((s) => [s.source, String(s.pins), formatBytes(s.pinnedBytes), String(s.pinsWithoutBytes), String(s.drifts)]),
+                ),
+          ]
+            .filter((part) => part !== '')
+            .join('\n'),
         );
       }),
     );
@@ -43,16 +70,19 @@ export function registerCacheCommands(program: Command): void {
   cache
     .command('drift')
     .description('pinned archives the upstream republished with different bytes (repogate keeps serving the pinned ones)')
-    .action((_options: unknown, command: Command) =>
+    .option('--source <name>', 'only the archives of this source')
+    .action((options: { source?: string }, command: Command) =>
       withSession(command, async (session) => {
         const { pins } = await openForInspection(session);
-        const drifts = await pins.drifts();
+        const drifts = (await pins.drifts())
+          .map((d) => ({ ...d, source: sourceOfArchivePath(d.path) }))
+          .filter((d) => options.source === undefined || d.source === options.source);
         session.output.result(drifts, () =>
           drifts.length === 0
-            ? 'No drift: the upstream serves the pinned bytes of every archive repogate has checked.'
+            ? `No drift: ${options.source === undefined ? 'the upstream serves' : `the source ${options.source} serves`} the pinned bytes of every archive repogate has checked.`
             : renderTable(
-                ['package', 'archive', 'pinned sha1', 'upstream sha1', 'seen', 'last seen'],
-                drifts.map((d) => [d.packageName, d.path, d.sha1, d.upstreamSha1, String(d.count), formatTime(d.lastSeenAt)]),
+                ['source', 'package', 'archive', 'pinned sha1', 'upstream sha1', 'seen', 'last seen'],
+                drifts.map((d) => [d.source, d.packageName, d.path, d.sha1, d.upstreamSha1, String(d.count), formatTime(d.lastSeenAt)]),
               ),
         );
       }),
@@ -159,7 +189,7 @@ async function warm(session: Session, lockText: string | undefined, concurrency:
     dataDir: config.dataDir,
     maxBytes: config.archiveCacheBytes,
     db: registry.context.db,
-    upstream: upstreamView.createArchiveUpstream(upstream, rewriter, repository),
+    upstream: upstreamView.createArchiveUpstream(upstream, upstreamView.defaultArchiveUrls(rewriter), repository),
     logger,
     pinPollMs: 0,
   });
