@@ -21,6 +21,10 @@ export interface Principal {
   readonly cidrs: readonly string[] | null;
   readonly grants: readonly CompiledGrant[];
   readonly scope: readonly PackageRule[] | null;
+  /** The sources the account reads, in order (`["default"]` unless set otherwise). */
+  readonly sources: readonly string[];
+  /** `sources.join(',')`: one string to key what depends on the list (caches, renderings). */
+  readonly sourcesKey: string;
 }
 
 /** `::ffff:10.0.0.1` → `10.0.0.1`, so IPv4 networks match clients on a dual-stack socket. */
