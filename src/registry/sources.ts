@@ -39,6 +39,21 @@ export interface UnreadableSource {
   error: string;
 }
 
+/** A source as listed for people: `default` (from the environment) or a stored one. */
+export interface SourceView extends Omit<SourceInfo, 'createdAt' | 'updatedAt'> {
+  origin: 'environment' | 'registry';
+  /** null for `default`, which is not stored. */
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+/** The environment's upstream as `overview` describes it (its password only says whether there is one). */
+export interface EnvironmentUpstream {
+  readonly url: string;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+}
+
 export interface SourceInput {
   name: string;
   url: string;
@@ -94,6 +109,15 @@ function assertSecret(value: string, what: string): string {
   return value;
 }
 
+/** A secret can be stored only with REPOGATE_SECRETS_KEY set (the CLI checks before it asks for one). */
+export function assertCanSeal(name: string, what: string, secretsKey: string | undefined): void {
+  if (secretsKey !== undefined) return;
+  throw new RepogateError(
+    'BAD_REQUEST',
+    `cannot store the ${what} of source "${name}": REPOGATE_SECRETS_KEY is not set. Set it (at least 32 random characters, the same for the CLI and every instance) and try again`,
+  );
+}
+
 function refuseDefault(verb: string): RepogateError {
   return new RepogateError(
     'BAD_REQUEST',
@@ -120,12 +144,8 @@ export class SourceService {
     const password = input.password === undefined ? null : assertSecret(input.password, 'password');
     const githubToken = input.githubToken === undefined ? null : assertSecret(input.githubToken, 'GitHub token');
     if (password !== null && username === null) throw new RepogateError('BAD_REQUEST', 'a password needs a username: give both');
-    if ((password !== null || githubToken !== null) && secretsKey === undefined) {
-      throw new RepogateError(
-        'BAD_REQUEST',
-        `cannot store the ${password !== null ? 'password' : 'GitHub token'} of source "${name}": REPOGATE_SECRETS_KEY is not set. Set it (at least 32 random characters, the same for the CLI and every instance) and try again`,
-      );
-    }
+    if (password !== null) assertCanSeal(name, 'password', secretsKey);
+    if (githubToken !== null) assertCanSeal(name, 'GitHub token', secretsKey);
     if (await this.#find(name)) throw new RepogateError('ALREADY_EXISTS', `source "${name}" already exists; remove it first to change it`);
     const now = this.#ctx.nowIso();
     const row: Selectable<SourcesTable> = {
@@ -155,6 +175,29 @@ export class SourceService {
       this.#readers(),
     ]);
     return rows.map((row) => toInfo(row, readers.get(row.name) ?? []));
+  }
+
+  /**
+   * `default` first (the environment's upstream, with every account that reads it, also those never
+   * set), then the stored sources by name: what `sources list`, the admin API and the page show.
+   */
+  async overview(upstream: EnvironmentUpstream): Promise<SourceView[]> {
+    const [stored, accounts] = await Promise.all([
+      this.list(),
+      this.#ctx.db.selectFrom('accounts').select(['id', 'sources']).orderBy('id').execute(),
+    ]);
+    const first: SourceView = {
+      name: defaultSourceName,
+      url: upstream.url,
+      username: upstream.username ?? null,
+      hasPassword: upstream.password !== undefined,
+      hasGithubToken: false,
+      createdAt: null,
+      updatedAt: null,
+      accounts: accounts.filter((a) => accountSources(a.sources).includes(defaultSourceName)).map((a) => a.id),
+      origin: 'environment',
+    };
+    return [first, ...stored.map((info): SourceView => ({ ...info, origin: 'registry' }))];
   }
 
   async get(name: string): Promise<SourceInfo> {
