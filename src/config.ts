@@ -29,6 +29,7 @@ const envSchema = z.object({
   REPOGATE_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   REPOGATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   REPOGATE_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  REPOGATE_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   REPOGATE_DATA_DIR: z.string().min(1).default('./data'),
   REPOGATE_DATABASE_URL: z
     .string()
@@ -87,6 +88,11 @@ export interface Config {
   readonly adminToken: string | undefined;
   /** Signs the admin page's session cookies; instances that share it share sessions. Unset: see admin/web/session.ts. */
   readonly sessionSecret: string | undefined;
+  /**
+   * Encrypts the credentials of the sources stored in the registry (registry/secret-box.ts); every
+   * instance and the CLI need the same one. Unset: sources without credentials only.
+   */
+  readonly secretsKey: string | undefined;
   readonly dataDir: string;
   readonly databaseUrl: string;
   readonly redisUrl: string | undefined;
@@ -171,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminHost: e.REPOGATE_ADMIN_HOST,
     adminToken: e.REPOGATE_ADMIN_TOKEN,
     sessionSecret: e.REPOGATE_SESSION_SECRET,
+    secretsKey: e.REPOGATE_SECRETS_KEY,
     dataDir,
     databaseUrl: e.REPOGATE_DATABASE_URL ?? `sqlite:${resolve(dataDir, 'registry.sqlite')}`,
     redisUrl: e.REDIS_URL,

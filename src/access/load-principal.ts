@@ -1,5 +1,6 @@
 import type { Registry } from '../registry/registry.js';
 import { parseRules } from '../registry/rules.js';
+import { accountSources } from '../registry/sources.js';
 import { compileNetworks, type Principal } from './principal.js';
 
 /** A key as the access cache keeps it: the hash of its private key, and what it may do. */
@@ -25,6 +26,7 @@ export async function loadPrincipal(registry: Registry, publicKey: string): Prom
       'accounts.id as account_id',
       'accounts.status as account_status',
       'accounts.suspension_reason',
+      'accounts.sources',
     ])
     .where('access_keys.public_key', '=', publicKey)
     .executeTakeFirst();
@@ -38,6 +40,7 @@ export async function loadPrincipal(registry: Registry, publicKey: string): Prom
     .execute();
   const scope = row.scope === null ? null : (JSON.parse(row.scope) as string[]);
   const cidrs = row.cidrs === null ? null : (JSON.parse(row.cidrs) as string[]);
+  const sources = Object.freeze(accountSources(row.sources));
   return {
     hash: Buffer.from(row.private_key_hash, 'hex'),
     principal: {
@@ -56,8 +59,8 @@ export async function loadPrincipal(registry: Registry, publicKey: string): Prom
         rules: parseRules(JSON.parse(g.rules) as string[]),
       })),
       scope: scope === null ? null : parseRules(scope),
-      sources: ['default'],
-      sourcesKey: 'default',
+      sources,
+      sourcesKey: sources.join(','),
     },
   };
 }

@@ -21,9 +21,9 @@ export interface Principal {
   readonly cidrs: readonly string[] | null;
   readonly grants: readonly CompiledGrant[];
   readonly scope: readonly PackageRule[] | null;
-  /** The sources the account reads, in order (["default"] when unset). */
+  /** The sources the account reads, in order (`["default"]` unless set otherwise). */
   readonly sources: readonly string[];
-  /** `sources.join(',')`. */
+  /** `sources.join(',')`: one string to key what depends on the list (caches, renderings). */
   readonly sourcesKey: string;
 }
 

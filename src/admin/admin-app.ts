@@ -10,6 +10,7 @@ import { createApiRouter } from './api/api-router.js';
 import { Authenticator } from './authenticate.js';
 import { OperatorService, type PackageKnown, type PackageNames } from './operator-service.js';
 import { SignIn, type SignInLimits } from './sign-in.js';
+import { SourceAdmin } from './source-admin.js';
 import { OnceGuard } from './web/once.js';
 import { resolveSessionSecret, SessionCodec } from './web/session.js';
 import { createWebRouter } from './web/web-router.js';
@@ -54,6 +55,7 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   const { logger, registry, config } = deps;
   const admin = new AdminService(registry);
   const operator = new OperatorService(registry, admin, { packageKnown: deps.packageKnown, packageNames: deps.packageNames });
+  const sources = new SourceAdmin(registry, config);
   const codec = new SessionCodec(resolveSessionSecret(config, logger), config.adminToken);
   const signIn = new SignIn({ registry, admin, adminToken: config.adminToken, logger, limits: deps.signInLimits });
   // Sign-in limits and audited addresses follow the client behind REPOGATE_TRUSTED_PROXIES.
@@ -68,11 +70,12 @@ export function createAdminApp(deps: AdminAppDeps): express.Express {
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
   });
-  app.use('/api/v1', createApiRouter({ admin, operator, signIn, codec, authenticator, logger, clientAddress }));
+  app.use('/api/v1', createApiRouter({ admin, operator, sources, signIn, codec, authenticator, logger, clientAddress }));
   app.use(
     createWebRouter({
       admin,
       operator,
+      sources,
       signIn,
       codec,
       authenticator,

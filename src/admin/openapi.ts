@@ -9,11 +9,12 @@ interface Operation {
   readonly path: string;
   readonly id: string;
   readonly summary: string;
-  readonly tag: 'session' | 'accounts' | 'entitlements' | 'keys' | 'downloads token' | 'access';
+  readonly tag: 'session' | 'accounts' | 'entitlements' | 'keys' | 'downloads token' | 'access' | 'sources';
   /** Who may call it: the operator only, or also the owner of the account concerned. */
   readonly who: 'operator' | 'owner' | 'anyone';
   readonly body?: string;
-  readonly response: { readonly status: number; readonly schema: string; readonly array?: boolean };
+  /** No schema: an empty body (204). */
+  readonly response: { readonly status: number; readonly schema?: string; readonly array?: boolean };
   readonly errors: readonly ErrorCode[];
   readonly query?: readonly { readonly name: string; readonly description: string }[];
 }
@@ -27,6 +28,8 @@ const bodies: Record<string, z.ZodType> = {
   Grant: s.grantBody,
   CreateKey: s.createKeyBody,
   RenameKey: s.renameKeyBody,
+  AddSource: s.addSourceBody,
+  AccountSources: s.accountSourcesBody,
 };
 
 const responses: Record<string, z.ZodType> = {
@@ -49,6 +52,8 @@ const responses: Record<string, z.ZodType> = {
   TokenState: s.tokenStateResponse,
   IssuedToken: s.issuedTokenResponse,
   AccessExplanation: s.accessExplanationResponse,
+  Source: s.sourceResponse,
+  SourceListed: s.sourceListedResponse,
 };
 
 const auth: readonly ErrorCode[] = ['AUTH_REQUIRED', 'AUTH_INVALID', 'RATE_LIMITED', 'CSRF_INVALID'];
@@ -87,6 +92,12 @@ export const apiOperations: readonly Operation[] = [
   { method: 'delete', path: '/keys/{publicKey}', id: 'deleteKey', tag: 'keys', who: 'owner', summary: 'Delete a key; it stops working at once', response: { status: 200, schema: 'DeletedKey' }, errors: [...auth, 'VALIDATION', 'NOT_FOUND'] },
 
   { method: 'get', path: '/access/explain', id: 'explainAccess', tag: 'access', who: 'operator', summary: 'Why a key can or cannot install a package: the proxy’s decision, each check in order, the deciding rule of each grant and of the key’s scope, and whether the upstream lists the package (as `repogate access explain --json`)', query: [{ name: 'key', description: 'the public key (required)' }, { name: 'package', description: 'the package, vendor/name (required)' }, { name: 'from', description: 'a client address to check against the key’s networks' }], response: { status: 200, schema: 'AccessExplanation' }, errors: [...auth, 'FORBIDDEN', 'VALIDATION', 'NOT_FOUND'] },
+
+  { method: 'get', path: '/sources', id: 'listSources', tag: 'sources', who: 'operator', summary: 'The sources: default (the upstream of the environment) first, then those added, by name; never their secrets', response: { status: 200, schema: 'SourceListed', array: true }, errors: [...auth, 'FORBIDDEN'] },
+  { method: 'post', path: '/sources', id: 'addSource', tag: 'sources', who: 'operator', summary: 'Add a source: a Composer repository (http or https, no credentials, query or fragment in the URL); a password or GitHub token needs REPOGATE_SECRETS_KEY', body: 'AddSource', response: { status: 201, schema: 'Source' }, errors: [...auth, 'FORBIDDEN', 'VALIDATION', 'BAD_REQUEST', 'ALREADY_EXISTS'] },
+  { method: 'get', path: '/sources/{name}', id: 'showSource', tag: 'sources', who: 'operator', summary: 'One source, default included', response: { status: 200, schema: 'SourceListed' }, errors: [...auth, 'FORBIDDEN', 'NOT_FOUND'] },
+  { method: 'delete', path: '/sources/{name}', id: 'removeSource', tag: 'sources', who: 'operator', summary: 'Remove a source and its stored credentials (CONFLICT while an account reads it; default cannot be removed)', response: { status: 204 }, errors: [...auth, 'FORBIDDEN', 'BAD_REQUEST', 'NOT_FOUND', 'CONFLICT'] },
+  { method: 'put', path: '/accounts/{id}/sources', id: 'setAccountSources', tag: 'sources', who: 'operator', summary: 'Set the sources an account reads, in order: default or stored sources, each once, at least one', body: 'AccountSources', response: { status: 200, schema: 'Account' }, errors: [...auth, 'FORBIDDEN', 'VALIDATION', 'NOT_FOUND'] },
 
   { method: 'get', path: '/accounts/{id}/downloads-token', id: 'downloadsTokenState', tag: 'downloads token', who: 'owner', summary: 'Whether the account has a downloads access token, and since when', response: { status: 200, schema: 'TokenState' }, errors: [...auth, 'VALIDATION', 'NOT_FOUND'] },
   { method: 'post', path: '/accounts/{id}/downloads-token', id: 'generateDownloadsToken', tag: 'downloads token', who: 'owner', summary: 'Generate a new downloads access token, shown once; the previous one stops working', response: { status: 201, schema: 'IssuedToken' }, errors: [...auth, 'VALIDATION', 'NOT_FOUND'] },
@@ -130,10 +141,13 @@ function operationObject(op: Operation): Record<string, unknown> {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } }),
     responses: {
-      [String(op.response.status)]: {
-        description: 'success',
-        content: { 'application/json': { schema: op.response.array ? { type: 'array', items: ref(op.response.schema) } : ref(op.response.schema) } },
-      },
+      [String(op.response.status)]:
+        op.response.schema === undefined
+          ? { description: 'success, no content' }
+          : {
+              description: 'success',
+              content: { 'application/json': { schema: op.response.array ? { type: 'array', items: ref(op.response.schema) } : ref(op.response.schema) } },
+            },
       ...errorResponses,
     },
   };
@@ -154,14 +168,14 @@ export function openApiDocument(): string {
       title: 'repogate admin API',
       version: '1',
       description:
-        'Accounts, entitlements, grants, access keys and downloads access tokens, with the same rules and error codes as the repogate CLI. ' +
+        'Accounts, entitlements, grants, access keys, downloads access tokens and sources, with the same rules and error codes as the repogate CLI. ' +
         'Authenticate with `Authorization: Bearer <token>`: the operator’s REPOGATE_ADMIN_TOKEN, or an owner’s session token from POST /session. ' +
         'Requests that change something with the page’s session cookie instead need its CSRF token in `X-CSRF-Token`. ' +
         'Errors are `{"warning", "code"}`; match on `code`.',
     },
     servers: [{ url: '/api/v1' }],
     security: [{ bearer: [] }, { sessionCookie: [] }],
-    tags: [{ name: 'session' }, { name: 'accounts' }, { name: 'entitlements' }, { name: 'keys' }, { name: 'downloads token' }, { name: 'access' }],
+    tags: [{ name: 'session' }, { name: 'accounts' }, { name: 'entitlements' }, { name: 'keys' }, { name: 'downloads token' }, { name: 'access' }, { name: 'sources' }],
     paths,
     components: {
       securitySchemes: {

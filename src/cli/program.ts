@@ -12,6 +12,7 @@ import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateProjectCommand } from './commands/migrate-project.js';
 import { registerMigrateRegistryCommand } from './commands/migrate-registry.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSourceCommands } from './commands/sources.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { formatError } from './output.js';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerGrantCommands(program);
   registerKeyCommands(program);
   registerTokenCommands(program);
+  registerSourceCommands(program);
   registerMigrateRegistryCommand(program);
   registerMigrateProjectCommand(program);
   registerAuditCommand(program);

@@ -4,6 +4,7 @@ import { RepogateError, invalid, notFound } from '../errors.js';
 import type { Actor, RegistryContext } from './context.js';
 import type { AccountsTable } from './schema.js';
 import { hashPassword, verifyPassword } from './secrets.js';
+import { accountSources, assertSourceName, defaultSourceName } from './sources.js';
 import { assertEmail, assertMageId, assertName } from './validation.js';
 
 export interface Account {
@@ -14,6 +15,8 @@ export interface Account {
   readonly suspensionReason: string | null;
   readonly hasPassword: boolean;
   readonly createdAt: string;
+  /** The sources the account reads, in order (`["default"]` unless set otherwise). */
+  readonly sources: string[];
 }
 
 export function toAccount(row: Selectable<AccountsTable>): Account {
@@ -25,6 +28,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     suspensionReason: row.suspension_reason,
     hasPassword: row.password_hash !== null,
     createdAt: row.created_at,
+    sources: accountSources(row.sources),
   };
 }
 
@@ -61,6 +65,7 @@ export class AccountService {
       password_hash: null,
       created_at: this.#ctx.nowIso(),
       security_stamp: newSecurityStamp(),
+      sources: null,
     };
     await this.#ctx.write(
       actor,
@@ -110,6 +115,32 @@ export class AccountService {
       (trx) =>
         trx.updateTable('accounts').set({ status: 'active', suspension_reason: null }).where('id', '=', id).execute(),
       () => ({ action: 'account.resumed', accountId: id }),
+    );
+    return this.get(id);
+  }
+
+  /**
+   * Sets the sources the account reads, in order: each `default` or a stored source, no repeats, at
+   * least one. Exactly `["default"]` is stored as null, the state of an account never set.
+   */
+  async setSources(id: string, names: readonly string[], actor: Actor): Promise<Account> {
+    await this.get(id);
+    if (names.length === 0) throw invalid('an account reads at least one source (default, or a source added with repogate sources add)');
+    for (const name of names) assertSourceName(name);
+    const repeated = names.find((name, i) => names.indexOf(name) !== i);
+    if (repeated !== undefined) throw invalid(`source "${repeated}" is named twice: name each source once, in the order the account reads them`);
+    const list = [...names];
+    await this.#ctx.write(
+      actor,
+      async (trx) => {
+        const stored = names.filter((n) => n !== defaultSourceName);
+        const found = stored.length === 0 ? [] : await trx.selectFrom('sources').select('name').where('name', 'in', stored).execute();
+        const unknown = stored.find((n) => !found.some((row) => row.name === n));
+        if (unknown !== undefined) throw notFound(`source "${unknown}" not found (see repogate sources list)`);
+        const value = list.length === 1 && list[0] === defaultSourceName ? null : JSON.stringify(list);
+        await trx.updateTable('accounts').set({ sources: value }).where('id', '=', id).execute();
+      },
+      () => ({ action: 'account.sources_set', accountId: id, detail: { sources: list } }),
     );
     return this.get(id);
   }

@@ -125,6 +125,22 @@ function migrations(dialect: RegistryDialect): Record<string, Migration> {
         ).execute(db);
       },
     },
+    // Sources: Composer repositories besides the environment's upstream (`default`), and each account's ordered list.
+    '0005_sources': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('sources')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('username', 'text')
+          .addColumn('password', 'text')
+          .addColumn('github_token', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.alterTable('accounts').addColumn('sources', 'text').execute();
+      },
+    },
   };
 }
 

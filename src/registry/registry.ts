@@ -4,6 +4,7 @@ import { RegistryContext } from './context.js';
 import type { RegistryDatabase } from './database.js';
 import { EntitlementService } from './entitlements.js';
 import { KeyService } from './keys.js';
+import { SourceService } from './sources.js';
 import { TokenService } from './tokens.js';
 import { UsageService } from './usage.js';
 
@@ -14,6 +15,7 @@ export interface Registry {
   readonly accounts: AccountService;
   readonly entitlements: EntitlementService;
   readonly keys: KeyService;
+  readonly sources: SourceService;
   readonly tokens: TokenService;
   readonly audit: AuditLog;
   readonly usage: UsageService;
@@ -31,6 +33,7 @@ export function createRegistry(database: RegistryDatabase, options: { now?: () =
     accounts: new AccountService(context),
     entitlements: new EntitlementService(context),
     keys: new KeyService(context),
+    sources: new SourceService(context),
     tokens: new TokenService(context),
     audit: new AuditLog(context),
     usage: new UsageService(context),

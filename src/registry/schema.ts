@@ -17,6 +17,22 @@ export interface AccountsTable {
    * everywhere"). A session carries the stamp it was opened with and holds only while it matches.
    */
   security_stamp: Generated<string>;
+  /** JSON list of source names, in the order the account reads them; null: `["default"]`. */
+  sources: string | null;
+}
+
+/**
+ * Composer repositories repogate can read besides the environment's upstream (the source `default`,
+ * never stored here). `password` and `github_token` are sealed (registry/secret-box.ts).
+ */
+export interface SourcesTable {
+  name: string;
+  url: string;
+  username: string | null;
+  password: string | null;
+  github_token: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface EntitlementsTable {
@@ -87,6 +103,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   registry_state: RegistryStateTable;
   download_counts: DownloadCountsTable;
+  sources: SourcesTable;
 }
 
 /** Table names, built in one place. */
@@ -99,4 +116,5 @@ export const tables = {
   auditEvents: 'audit_events',
   registryState: 'registry_state',
   downloadCounts: 'download_counts',
+  sources: 'sources',
 } as const;

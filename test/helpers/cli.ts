@@ -141,6 +141,7 @@ export const cliShapes = {
     suspensionReason: z.string().nullable(),
     hasPassword: z.boolean(),
     createdAt: isoTime,
+    sources: z.array(z.string()).min(1),
   }),
   key: z.strictObject({
     publicKey: keyString,
@@ -157,6 +158,27 @@ export const cliShapes = {
   entitlement: z.strictObject({ name: z.string(), rules: z.array(z.string()), createdAt: isoTime, updatedAt: isoTime }),
   grant: z.strictObject({ accountId: z.string(), entitlement: z.string(), expiresOn: z.string().nullable(), createdAt: isoTime }),
   error: z.strictObject({ error: z.strictObject({ code: z.string(), message: z.string() }) }),
+  source: z.strictObject({
+    name: z.string(),
+    url: z.string(),
+    username: z.string().nullable(),
+    hasPassword: z.boolean(),
+    hasGithubToken: z.boolean(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    accounts: z.array(z.string()),
+  }),
+  sourceListed: z.strictObject({
+    name: z.string(),
+    url: z.string(),
+    username: z.string().nullable(),
+    hasPassword: z.boolean(),
+    hasGithubToken: z.boolean(),
+    createdAt: isoTime.nullable(),
+    updatedAt: isoTime.nullable(),
+    accounts: z.array(z.string()),
+    origin: z.enum(['environment', 'registry']),
+  }),
 };
 
 /** `accounts show --json`: the account with its grants, key count and downloads token. */

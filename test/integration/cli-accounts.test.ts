@@ -22,6 +22,7 @@ void describe('repogate accounts', { concurrency: true }, () => {
       suspensionReason: null,
       hasPassword: false,
       createdAt: '',
+      sources: ['default'],
     });
 
     const [table, list, shown, detail] = await Promise.all([

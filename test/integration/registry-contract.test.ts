@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
+import { loadPrincipal } from '../../src/access/load-principal.js';
 import { isRepogateError, type ErrorCode } from '../../src/errors.js';
 import { openRegistryDatabase } from '../../src/registry/database.js';
 import { createRegistry, type Registry } from '../../src/registry/registry.js';
@@ -102,13 +103,77 @@ for (const store of [sqliteStore, postgresStore]) {
       return false;
     };
 
+    void test('sources: add (credentials sealed), list, settings, account lists, remove', async (t) => {
+      if (!available(t)) return;
+      const secretsKey = 'contract-secrets-key-of-at-least-32-chars';
+      const id = newAccountId();
+      await registry.accounts.create({ id, name: 'Reads Sources' }, actor);
+      const before = await registry.version();
+      const added = await registry.sources.add(
+        { name: 'contract-private', url: 'https://private.example/repo/', username: 'alice', password: 'pw-contract', githubToken: 'ghp_contract' },
+        actor,
+        secretsKey,
+      );
+      assert.deepEqual(
+        { ...added, createdAt: '', updatedAt: '' },
+        { name: 'contract-private', url: 'https://private.example/repo', username: 'alice', hasPassword: true, hasGithubToken: true, createdAt: '', updatedAt: '', accounts: [] },
+      );
+      assert.ok((await registry.version()) > before, 'adding a source moves the registry version');
+      await registry.sources.add({ name: 'contract-public', url: 'http://public.example' }, actor, undefined);
+      await rejectsWith(registry.sources.add({ name: 'contract-public', url: 'http://public.example' }, actor, undefined), 'ALREADY_EXISTS');
+      await rejectsWith(registry.sources.add({ name: 'default', url: 'http://x.example' }, actor, undefined), 'BAD_REQUEST');
+      await rejectsWith(registry.sources.add({ name: 'contract-x', url: 'http://x.example', username: 'u', password: 'p' }, actor, undefined), 'BAD_REQUEST');
+      await rejectsWith(registry.sources.add({ name: 'contract-x', url: 'http://u:p@x.example' }, actor, undefined), 'BAD_REQUEST');
+      await rejectsWith(registry.sources.get('contract-none'), 'NOT_FOUND');
+
+      const raw = await registry.context.db.selectFrom('sources').selectAll().where('name', '=', 'contract-private').executeTakeFirstOrThrow();
+      assert.ok(raw.password !== null && !raw.password.includes('pw-contract'));
+      assert.ok(raw.github_token !== null && !raw.github_token.includes('ghp_contract'));
+
+      const settings = await registry.sources.settings(secretsKey);
+      const opened = settings.find((s) => s.name === 'contract-private');
+      assert.deepEqual(opened && { ...opened, updatedAt: '' }, { name: 'contract-private', url: 'https://private.example/repo', username: 'alice', password: 'pw-contract', githubToken: 'ghp_contract', updatedAt: '' });
+      const withoutKey = (await registry.sources.settings(undefined)).find((s) => s.name === 'contract-private');
+      assert.ok(withoutKey && 'error' in withoutKey && /REPOGATE_SECRETS_KEY/.test(withoutKey.error));
+      const wrongKey = (await registry.sources.settings('another-key-of-at-least-32-characters!')).find((s) => s.name === 'contract-private');
+      assert.ok(wrongKey && 'error' in wrongKey && /REPOGATE_SECRETS_KEY is not the one/.test(wrongKey.error));
+      const publicOne = (await registry.sources.settings(undefined)).find((s) => s.name === 'contract-public');
+      assert.ok(publicOne && !('error' in publicOne) && publicOne.password === null);
+
+      const set = await registry.accounts.setSources(id, ['contract-private', 'default'], actor);
+      assert.deepEqual(set.sources, ['contract-private', 'default']);
+      assert.deepEqual((await registry.sources.get('contract-private')).accounts, [id]);
+      const issued = await registry.keys.create(id, 'reads sources', {}, actor);
+      const loaded = await loadPrincipal(registry, issued.key.publicKey);
+      assert.ok(loaded !== 'unknown');
+      assert.deepEqual([loaded.principal.sources, loaded.principal.sourcesKey], [['contract-private', 'default'], 'contract-private,default']);
+      await rejectsWith(registry.accounts.setSources(id, ['default', 'contract-none'], actor), 'NOT_FOUND');
+      await rejectsWith(registry.accounts.setSources(id, ['default', 'default'], actor), 'VALIDATION');
+      await rejectsWith(registry.accounts.setSources(id, [], actor), 'VALIDATION');
+      await rejectsWith(registry.sources.remove('contract-private', actor), 'CONFLICT');
+      await rejectsWith(registry.sources.remove('default', actor), 'BAD_REQUEST');
+
+      await registry.accounts.setSources(id, ['default'], actor);
+      const reloaded = await loadPrincipal(registry, issued.key.publicKey);
+      assert.ok(reloaded !== 'unknown');
+      assert.deepEqual([reloaded.principal.sources, reloaded.principal.sourcesKey], [['default'], 'default']);
+      const row = await registry.context.db.selectFrom('accounts').select('sources').where('id', '=', id).executeTakeFirstOrThrow();
+      assert.equal(row.sources, null, 'exactly ["default"] is stored as null');
+      await registry.sources.remove('contract-private', actor);
+      await registry.sources.remove('contract-public', actor);
+      await rejectsWith(registry.sources.remove('contract-public', actor), 'NOT_FOUND');
+      assert.deepEqual((await registry.sources.list()).filter((s) => s.name.startsWith('contract-')), []);
+      const actions = (await registry.audit.list({ limit: 20 })).map((e) => e.action);
+      for (const action of ['source.added', 'source.removed', 'account.sources_set']) assert.ok(actions.includes(action), action);
+    });
+
     void test('accounts: create, find, list, suspend with a reason, resume, password', async (t) => {
       if (!available(t)) return;
       const id = newAccountId();
       const created = await registry.accounts.create({ id, name: 'Example Ltd', email: 'ops@example.com' }, actor);
       assert.deepEqual(
         { ...created, createdAt: undefined },
-        { id, name: 'Example Ltd', email: 'ops@example.com', status: 'active', suspensionReason: null, hasPassword: false, createdAt: undefined },
+        { id, name: 'Example Ltd', email: 'ops@example.com', status: 'active', suspensionReason: null, hasPassword: false, createdAt: undefined, sources: ['default'] },
       );
       assert.deepEqual(await registry.accounts.get(id), created);
       assert.ok((await registry.accounts.list()).some((a) => a.id === id));

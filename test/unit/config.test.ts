@@ -104,6 +104,16 @@ void describe('loadConfig', () => {
     }
   });
 
+  void test('REPOGATE_SECRETS_KEY: any string of 32 characters or more; a shorter one is named, never shown', () => {
+    assert.equal(loadConfig({}).secretsKey, undefined);
+    const key = 'k'.repeat(32);
+    assert.equal(loadConfig({ REPOGATE_SECRETS_KEY: key }).secretsKey, key);
+    const error = configError({ REPOGATE_SECRETS_KEY: 'short-but-secret' });
+    assert.equal(error.code, 'CONFIG_INVALID');
+    assert.match(error.message, /REPOGATE_SECRETS_KEY: must be at least 32 characters/);
+    assert.ok(!error.message.includes('short-but-secret'), error.message);
+  });
+
   void test('several bad values are reported at once, each naming its variable', () => {
     const error = configError({
       PORT: 'abc',

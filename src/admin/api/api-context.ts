@@ -8,6 +8,7 @@ import type { Authentication, Authenticator } from '../authenticate.js';
 import type { Caller } from '../caller.js';
 import type { OperatorService } from '../operator-service.js';
 import type { SignIn } from '../sign-in.js';
+import type { SourceAdmin } from '../source-admin.js';
 import type { SessionCodec } from '../web/session.js';
 
 /** What the API routes are built from. */
@@ -15,6 +16,8 @@ export interface ApiDeps {
   readonly admin: AdminService;
   /** The operator-only reads across accounts (access explanations). */
   readonly operator: OperatorService;
+  /** Sources (operator only). */
+  readonly sources: SourceAdmin;
   readonly signIn: SignIn;
   readonly codec: SessionCodec;
   readonly authenticator: Authenticator;

@@ -8,6 +8,7 @@ import type { ApiDeps } from './api-context.js';
 import { entitlementRoutes } from './entitlement-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { meRoutes, sessionSignInRoutes } from './session-routes.js';
+import { sourceRoutes } from './source-routes.js';
 import { tokenRoutes } from './token-routes.js';
 
 /**
@@ -36,7 +37,7 @@ export function createApiRouter(deps: ApiDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  router.use(meRoutes(), accountRoutes(deps), entitlementRoutes(deps), keyRoutes(deps), tokenRoutes(deps), auditRoutes(deps), accessRoutes(deps));
+  router.use(meRoutes(), accountRoutes(deps), entitlementRoutes(deps), keyRoutes(deps), tokenRoutes(deps), auditRoutes(deps), accessRoutes(deps), sourceRoutes(deps));
 
   router.use((req: Request, res: Response) => {
     sendApiError(res, 'NOT_FOUND', `no such API route: ${req.method} ${req.baseUrl}${req.path.slice(0, 200)}`);

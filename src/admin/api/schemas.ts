@@ -28,6 +28,17 @@ export const createKeyBody = z.strictObject({
 });
 export const renameKeyBody = z.strictObject({ name: text(200) });
 
+export const addSourceBody = z.strictObject({
+  name: text(40),
+  url: text(2000),
+  username: text(200).optional(),
+  password: text(4096).optional().describe('stored encrypted with REPOGATE_SECRETS_KEY; never returned'),
+  githubToken: text(4096).optional().describe('stored encrypted with REPOGATE_SECRETS_KEY; never returned'),
+});
+export const accountSourcesBody = z.strictObject({
+  sources: z.array(text(40)).min(1).max(50).describe('source names in the order the account reads them: default, or stored sources'),
+});
+
 // Responses (documentation only).
 
 export const errorBody = z.object({
@@ -43,6 +54,7 @@ export const accountResponse = z.object({
   suspensionReason: z.string().nullable(),
   hasPassword: z.boolean(),
   createdAt: z.string(),
+  sources: z.array(z.string()).describe('the sources the account reads, in order'),
 });
 
 export const grantResponse = z.object({
@@ -116,6 +128,22 @@ export const auditEventResponse = z.object({
   accountId: z.string().nullable(),
   publicKey: z.string().nullable(),
   detail: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const sourceResponse = z.object({
+  name: z.string(),
+  url: z.string(),
+  username: z.string().nullable(),
+  hasPassword: z.boolean(),
+  hasGithubToken: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  accounts: z.array(z.string()).describe('the accounts that read it'),
+});
+export const sourceListedResponse = sourceResponse.extend({
+  origin: z.enum(['environment', 'registry']).describe('environment: the source default (REPOGATE_UPSTREAM_URL…); registry: added'),
+  createdAt: z.string().nullable(),
+  updatedAt: z.string().nullable(),
 });
 
 export const deletedKeyResponse = z.object({ publicKey: z.string(), deleted: z.literal(true) });

@@ -6,6 +6,7 @@ import type { Authenticator } from '../authenticate.js';
 import type { Caller } from '../caller.js';
 import type { OperatorService } from '../operator-service.js';
 import type { SignIn } from '../sign-in.js';
+import type { SourceAdmin } from '../source-admin.js';
 import { clearCookie, readCookies, setCookie } from './cookies.js';
 import { csrfFieldName, csrfMatches, csrfSeedCookieName, csrfToken, newCsrfSeed } from './csrf.js';
 import type { OnceGuard } from './once.js';
@@ -17,6 +18,8 @@ export interface WebDeps {
   readonly admin: AdminService;
   /** The operator's console: account list, deletion summary, previews, keys needing a look, activity. */
   readonly operator: OperatorService;
+  /** Sources, for the operator's read-only Sources section. */
+  readonly sources: SourceAdmin;
   readonly signIn: SignIn;
   readonly codec: SessionCodec;
   readonly authenticator: Authenticator;

@@ -7,7 +7,7 @@ import { formatTime, renderFields, renderTable } from '../output.js';
 import { readSecret } from '../read-secret.js';
 import { withSession, type Session } from '../session.js';
 
-/** `repogate accounts …`: create, list, show, suspend, resume, delete, set-password. */
+/** `repogate accounts …`: create, list, show, suspend, resume, delete, set-password, set-sources. */
 export function registerAccountCommands(program: Command): void {
   const accounts = program.command('accounts').description('manage accounts (MAGEIDs)');
 
@@ -102,6 +102,19 @@ export function registerAccountCommands(program: Command): void {
         output.result({ account: id, passwordSet: true }, () => `Password set for account ${id}; every session of its owner has ended.`);
       }),
     );
+
+  accounts
+    .command('set-sources')
+    .argument('<MAGEID>', 'the account', parse.mageId)
+    .argument('<NAMES>', 'the sources it reads, in order, comma-separated (e.g. default,private): default, or sources added with repogate sources add')
+    .description('set the sources an account reads, in order (default: the upstream of the environment)')
+    .action((id: string, list: string, _options: unknown, command: Command) =>
+      withSession(command, async ({ registry, actor, output }) => {
+        const names = list.split(',').map((name) => name.trim());
+        const account = await registry.accounts.setSources(id, names, actor);
+        output.result(account, () => `Account ${id} reads ${account.sources.join(', then ')}.`);
+      }),
+    );
 }
 
 async function show({ registry, output }: Session, id: string): Promise<void> {
@@ -127,6 +140,7 @@ async function show({ registry, output }: Session, id: string): Promise<void> {
       ['password', account.hasPassword ? 'set' : 'not set'],
       ['created', formatTime(account.createdAt)],
       ['grants', grants.length === 0 ? 'none' : grants.map((g) => describeGrant(g, today)).join(', ')],
+      ['sources', account.sources.join(', ')],
       ['keys', String(keys.length)],
       ['downloads token', token === undefined ? 'none' : `yes (generated ${formatTime(token.createdAt)})`],
     ]),
