@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -156,6 +156,11 @@ void describe('real Composer against the mock packagist', () => {
     const project = join(dir, 'project');
     const home = join(dir, 'home');
     await writeComposerProject(project, { repositoryUrl: mock.url, require: { 'monolog/monolog': '2.9.1' } });
+    // Composer 2.9 and later refuse, by default, to lock a version an advisory affects; this test wants
+    // one installed so that audit has something to report. Older Composer ignores the setting.
+    const composerJson = JSON.parse(await readFile(join(project, 'composer.json'), 'utf8')) as { config: Record<string, unknown> };
+    composerJson.config.audit = { 'block-insecure': false };
+    await writeFile(join(project, 'composer.json'), `${JSON.stringify(composerJson, null, 4)}\n`);
 
     const install = await runComposer(['update'], { cwd: project, home });
     assert.equal(install.code, 0, install.stderr);
