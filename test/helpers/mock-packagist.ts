@@ -366,8 +366,10 @@ class MockPackagistServers implements MockPackagist {
     const s = v.spec;
     const entry: JsonObject = { name: s.name, description: s.description ?? '', version: s.version, version_normalized: v.versionNormalized };
     entry.license = [...(s.license ?? [])];
-    entry.source = { url: `${this.githubUrl}/${s.name}.git`, type: 'git', reference: v.reference };
-    if (v.archive) entry.dist = { url: this.distUrl(s.name, s.version), type: 'zip', shasum: '', reference: v.reference };
+    if (v.archive) {
+      entry.source = { url: `${this.githubUrl}/${s.name}.git`, type: 'git', reference: v.reference };
+      entry.dist = { url: this.distUrl(s.name, s.version), type: 'zip', shasum: '', reference: v.reference };
+    }
     entry.type = s.type ?? 'library';
     entry.time = s.time;
     if (s.autoload) entry.autoload = s.autoload;
