@@ -95,17 +95,48 @@ function composerJson(spec: VersionSpec, upstreamUrl: string | undefined): strin
   return `${JSON.stringify(doc, null, 4)}\n`;
 }
 
+/** Options for {@link buildArchive}. */
+export interface ArchiveOptions {
+  /**
+   * Puts every entry under this folder, as GitHub's zipballs do (`Seldaek-monolog-f259e2b/…`);
+   * Composer strips a single top-level folder when it extracts.
+   */
+  rootDirectory?: string;
+}
+
+/** The files of a plain library: its composer.json, each file its `autoload.files` names, a README. */
+function libraryFiles(spec: VersionSpec, revision: number, encode: (text: string) => Uint8Array): Zippable {
+  const files: Zippable = {};
+  const autoloadFiles = spec.autoload?.files;
+  if (Array.isArray(autoloadFiles)) {
+    for (const file of autoloadFiles) {
+      if (typeof file === 'string') files[file] = encode(`<?php\n// ${spec.name} ${spec.version}\n`);
+    }
+  }
+  files['README.md'] = encode(`# ${spec.name}\n\n${spec.description}${revision > 0 ? ` (repackaged build ${revision})` : ''}\n`);
+  return files;
+}
+
+function nested(files: Zippable, rootDirectory: string | undefined): Zippable {
+  if (rootDirectory === undefined) return files;
+  return { [rootDirectory]: files };
+}
+
 /**
  * Builds the zip for one package version. `revision` 0 is the original release; a higher
  * revision is the same version "republished" with different bytes. A project template's
  * composer.json lists `upstreamUrl` under `repositories`.
  */
-export function buildArchive(spec: VersionSpec, revision: number, upstreamUrl?: string): Uint8Array {
+export function buildArchive(spec: VersionSpec, revision: number, upstreamUrl?: string, options: ArchiveOptions = {}): Uint8Array {
   const enc = new TextEncoder();
   const files: Zippable = { 'composer.json': enc.encode(composerJson(spec, upstreamUrl)) };
   if (spec.type === 'project') {
     files['README.md'] = enc.encode(`# ${spec.name}\n\nA Magento project${revision > 0 ? ` (repackaged build ${revision})` : ''}.\n`);
-    return zipSync(files, { level: 6, mtime: ZIP_MTIME });
+    return zipSync(nested(files, options.rootDirectory), { level: 6, mtime: ZIP_MTIME });
+  }
+  if (spec.type === 'library') {
+    Object.assign(files, libraryFiles(spec, revision, (text) => enc.encode(text)));
+    return zipSync(nested(files, options.rootDirectory), { level: 6, mtime: ZIP_MTIME });
   }
   files['registration.php'] = enc.encode(registrationPhp(spec, revision));
   if (spec.type === 'magento2-module') {
@@ -116,5 +147,5 @@ export function buildArchive(spec: VersionSpec, revision: number, upstreamUrl?: 
     const seed = fnv1a(`${spec.name}@${spec.version}#${revision}`);
     files['pub/static/deployed_payload.bin'] = [pseudoRandomBytes(spec.payloadBytes, seed), { level: 0 }];
   }
-  return zipSync(files, { level: 6, mtime: ZIP_MTIME });
+  return zipSync(nested(files, options.rootDirectory), { level: 6, mtime: ZIP_MTIME });
 }

@@ -14,7 +14,9 @@ export type PackageType =
   | 'magento2-theme'
   | 'magento2-language'
   /** A project template (`composer create-project`); its archive's composer.json names the upstream. */
-  | 'project';
+  | 'project'
+  /** A plain PHP library, as most packagist.org packages are (no Magento registration). */
+  | 'library';
 
 /** One version of one package, as the catalogue describes it (before the mock assigns uids). */
 export interface VersionSpec {
@@ -331,6 +333,32 @@ function marketplaceSpecs(): VersionSpec[] {
       { version: 'dev-main', time: '2024-07-20T16:03:12+00:00', require: fw },
     ]),
   ];
+}
+
+/**
+ * One version of a Marketplace-style extension (a proprietary `magento2-module` requiring PHP and
+ * `magento/framework`), for tests that need an upstream with packages of its own, as each
+ * merchant's purchases differ.
+ */
+export function marketplaceModule(
+  name: string,
+  version: string,
+  options: { require?: Readonly<Record<string, string>>; time?: string; description?: string } = {},
+): VersionSpec {
+  const [vendor = '', pkg = ''] = name.split('/');
+  const namespace = [vendor, pkg.replace(/^module-/, '')].map(studly).join('\\');
+  return {
+    name,
+    version,
+    type: 'magento2-module',
+    description: options.description ?? `${studly(pkg.replace(/^module-/, ''))} for Magento 2`,
+    license: PROPRIETARY,
+    require: { php: PHP_CONSTRAINT, 'magento/framework': '103.0.*', ...options.require },
+    autoload: { files: ['registration.php'], 'psr-4': { [`${namespace}\\`]: '' } },
+    time: options.time ?? '2024-05-20T09:00:00+00:00',
+    dist: true,
+    payloadBytes: 0,
+  };
 }
 
 /** Every version the default mock serves, in no particular order. */

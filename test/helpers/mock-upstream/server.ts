@@ -10,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { acceptsGzip, basicCredentials, decodePath, notModified, sendPaced } from './http-util.js';
 import { DocumentStore } from './layouts.js';
 import type { UpstreamLayout } from './layouts.js';
+import type { VersionSpec } from './catalog.js';
+import { defaultCatalog } from './catalog.js';
 import { PackageSet } from './package-set.js';
 import { phpJsonEncode } from './php-json.js';
 import type { JsonObject } from './php-json.js';
@@ -52,6 +54,16 @@ export interface MockUpstreamOptions {
   latencyMs?: number;
   /** When set, bodies are sent paced to this many bytes per second. */
   bytesPerSecond?: number;
+  /**
+   * The versions to serve instead of the default Magento-like catalogue, e.g. one merchant's
+   * Marketplace purchases only.
+   */
+  packages?: readonly VersionSpec[];
+  /**
+   * Versions served on top of `packages` (or of the default catalogue), e.g.
+   * `marketplaceModule('merchant-a/module-alpha', '1.0.0')` for a second upstream that differs from the first.
+   */
+  extraPackages?: readonly VersionSpec[];
 }
 
 /** One request the mock received. */
@@ -67,6 +79,8 @@ export interface RecordedRequest {
   readonly at: number;
   /** True when the request carried the configured credentials (whatever the failure mode). */
   readonly authorized: boolean;
+  /** The Authorization header exactly as received, to show whose credentials reached this server. */
+  readonly authorization?: string;
   readonly ifModifiedSince?: string;
   readonly ifNoneMatch?: string;
   readonly acceptEncoding?: string;
@@ -256,6 +270,7 @@ class MockUpstreamServer implements MockUpstream {
       status: 0,
       at: Date.now(),
       authorized: credentials?.username === this.username && credentials.password === this.password,
+      ...optional('authorization', header('authorization')),
       ...optional('ifModifiedSince', header('if-modified-since')),
       ...optional('ifNoneMatch', header('if-none-match')),
       ...optional('acceptEncoding', header('accept-encoding')),
@@ -438,14 +453,15 @@ function listen(server: Server, port: number): Promise<number> {
 }
 
 /**
- * Starts a mock repo.magento.com on 127.0.0.1 serving the default Magento-like package set in the
- * given layout. Close it with `close()`.
+ * Starts a mock repo.magento.com on 127.0.0.1 serving the default Magento-like package set (or
+ * `options.packages`, plus `options.extraPackages`) in the given layout. Close it with `close()`.
  */
 export async function startMockUpstream(options: MockUpstreamOptions): Promise<MockUpstream> {
   const server = createServer({ keepAliveTimeout: 5000 });
   const port = await listen(server, options.port ?? 0);
   const url = `http://127.0.0.1:${port}`;
-  const packages = new PackageSet(url);
+  const specs = options.packages ?? defaultCatalog();
+  const packages = new PackageSet(url, options.extraPackages ? [...specs, ...options.extraPackages] : specs);
   return new MockUpstreamServer(
     server,
     url,
