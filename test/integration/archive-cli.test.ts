@@ -17,6 +17,7 @@ const statsShape = z.strictObject({
   pins: z.number().int(),
   pinsWithoutBytes: z.number().int(),
   drifts: z.number().int(),
+  sources: z.array(z.strictObject({ source: z.string(), pins: z.number().int(), pinnedBytes: z.number().int(), pinsWithoutBytes: z.number().int(), drifts: z.number().int() })),
 });
 const warmShape = z.strictObject({
   archives: z.number().int(),
@@ -143,6 +144,11 @@ void describe('repogate cache (CLI)', () => {
     assert.deepEqual([purged.files, purged.unpinned], [1, 0]);
     const stats = statsShape.parse(await runJson(['cache', 'stats'], cli));
     assert.deepEqual([stats.files, stats.pins, stats.pinsWithoutBytes, stats.drifts], [2, 3, 1, 1]);
+    // Per source: every archive here is the default upstream's.
+    assert.deepEqual(
+      stats.sources.map((x) => [x.source, x.pins, x.pinsWithoutBytes, x.drifts]),
+      [['default', 3, 1, 1]],
+    );
 
     const all = z.object({ files: z.number(), unpinned: z.number() }).loose().parse(await runJson(['cache', 'purge', '--unpin'], cli));
     assert.deepEqual([all.files, all.unpinned], [2, 3]);

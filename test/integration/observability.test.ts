@@ -51,9 +51,9 @@ describe('metrics and the audit trail', () => {
     assert.ok(value('repogate_auth_refusals_total{code="NOT_ENTITLED"}') >= 1);
     assert.ok(value('repogate_cache_lookups_total{tier="memory",outcome="hit"}') >= 2);
     assert.ok(value('repogate_cache_lookups_total{tier="upstream",outcome="miss"}') >= 1);
-    assert.ok(value('repogate_upstream_requests_total{kind="document",status="200"}') >= 1);
-    assert.ok(value('repogate_upstream_requests_total{kind="archive",status="200"}') >= 1);
-    assert.equal(value('repogate_upstream_circuit_state'), 0);
+    assert.ok(value('repogate_upstream_requests_total{source="default",kind="document",status="200"}') >= 1);
+    assert.ok(value('repogate_upstream_requests_total{source="default",kind="archive",status="200"}') >= 1);
+    assert.equal(value('repogate_upstream_circuit_state{source="default"}'), 0);
     assert.ok(value('repogate_registry_keys{status="enabled"}') >= 1);
     assert.ok(value('repogate_registry_accounts{status="active"}') >= 1);
     assert.match(text, /^repogate_process_cpu_user_seconds_total /m);

@@ -67,8 +67,8 @@ void describe('the upstream refusing one file', () => {
     }
     assert.equal(warnings('mageplaza/module-smtp').length, 1, 'one warning for the operator, naming the package');
     assert.equal(alarms(), 0);
-    assert.equal(await metric('repogate_upstream_errors_total{code="UPSTREAM_NOT_ENTITLED"}'), 1);
-    assert.equal(await metric('repogate_upstream_errors_total{code="UPSTREAM_AUTH"}'), 0);
+    assert.equal(await metric('repogate_upstream_errors_total{source="default",code="UPSTREAM_NOT_ENTITLED"}'), 1);
+    assert.equal(await metric('repogate_upstream_errors_total{source="default",code="UPSTREAM_AUTH"}'), 0);
   });
 
   void test("a 403 for one package's metadata is a 404 with the reason; other packages resolve", async () => {
