@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { openRegistryDatabase } from '../src/registry/database.js';
 import { createRegistry, type Registry } from '../src/registry/registry.js';
 import { hashSecret } from '../src/registry/secrets.js';
-import { startMockUpstream, type MockUpstream } from '../test/helpers/mock-upstream/index.js';
-import { createTestKey, defineStandardEntitlements } from '../test/helpers/repogate.js';
+import { startMockPackagist } from '../test/helpers/mock-packagist.js';
+import { marketplaceModule, startMockUpstream, type MockUpstream } from '../test/helpers/mock-upstream/index.js';
+import { createTestKey, defineStandardEntitlements, testActor } from '../test/helpers/repogate.js';
 import { startBareServer, startRepogateProcess, type ServerProcess } from './processes.js';
 import { toServerCore } from './cores.js';
 import { runWrk, type LoadResult } from './wrk.js';
@@ -33,15 +34,25 @@ export interface PairFigures {
 }
 
 /** A data directory with a registry holding `keys` keys, `usable` of which the benchmark knows the secret of. */
-export async function seedRegistry(keys: number, usable: number): Promise<{ dataDir: string; authorizations: string[] }> {
+export async function seedRegistry(
+  keys: number,
+  usable: number,
+  sources?: {
+    readonly added: ReadonlyArray<{ readonly name: string; readonly url: string; readonly username?: string; readonly password?: string }>;
+    readonly read: readonly string[];
+    readonly secretsKey: string;
+  },
+): Promise<{ dataDir: string; authorizations: string[] }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'repogate-bench-registry-'));
   const database = await openRegistryDatabase(`sqlite:${join(dataDir, 'registry.sqlite')}`);
   const registry = createRegistry(database);
   try {
     await defineStandardEntitlements(registry);
+    for (const source of sources?.added ?? []) await registry.sources.add(source, testActor, sources?.secretsKey);
     const authorizations: string[] = [];
     for (let i = 0; i < usable; i++) {
       const key = await createTestKey(registry, { accountId: `MAG${100000 + (i % 5)}`, grants: ['everything'], keyName: `ci job ${i}` });
+      if (sources && i < 5) await registry.accounts.setSources(key.accountId, sources.read, testActor);
       authorizations.push(key.authorization);
     }
     if (keys > usable) await bulkKeys(registry, keys - usable);
@@ -190,3 +201,51 @@ export async function benchRegistrySize(settings: LoadSettings, bigKeys = 100_00
   }
 }
 
+
+/**
+ * The cost of sources on the warm lane: the same warm request, rotating 10 keys, when every account
+ * reads three sources (a merchant's Magento-like source that lacks the package, then the default
+ * upstream that has it, then a packagist-like one) against accounts reading the default upstream alone.
+ */
+export async function benchSources(settings: LoadSettings): Promise<PairFigures> {
+  const upstream = await startMockUpstream({ layout: 'composer2' });
+  const merchant = await startMockUpstream({ layout: 'composer2', packages: [marketplaceModule('merchant-a/module-alpha', '1.0.0')] });
+  const packagist = await startMockPackagist();
+  const work = await mkdtemp(join(tmpdir(), 'repogate-bench-sources-'));
+  const plain = await seedRegistry(10, 10);
+  const secretsKey = randomBytes(24).toString('hex');
+  const withSources = await seedRegistry(10, 10, {
+    added: [
+      { name: 'merchant-a', url: merchant.url, username: merchant.username, password: merchant.password },
+      { name: 'packagist', url: packagist.url },
+    ],
+    read: ['merchant-a', 'default', 'packagist'],
+    secretsKey,
+  });
+  let plainServer: ServerProcess | undefined;
+  let sourcesServer: ServerProcess | undefined;
+  try {
+    plainServer = await startSubject(upstream, plain.dataDir);
+    sourcesServer = await startSubject(upstream, withSources.dataDir, { REPOGATE_SECRETS_KEY: secretsKey });
+    for (const [server, auths] of [
+      [plainServer, plain.authorizations],
+      [sourcesServer, withSources.authorizations],
+    ] as const) {
+      for (const authorization of auths) await sample(`${server.url}${metadataPath}`, authorization);
+      toServerCore(server.pid);
+    }
+    return await alternate(
+      { url: `${sourcesServer.url}${metadataPath}`, authorizations: withSources.authorizations },
+      { url: `${plainServer.url}${metadataPath}`, authorizations: plain.authorizations },
+      settings,
+      work,
+    );
+  } finally {
+    await plainServer?.stop();
+    await sourcesServer?.stop();
+    await Promise.all([upstream.close(), merchant.close(), packagist.close()]);
+    await rm(work, { recursive: true, force: true });
+    await rm(plain.dataDir, { recursive: true, force: true });
+    await rm(withSources.dataDir, { recursive: true, force: true });
+  }
+}

@@ -3,7 +3,7 @@
  * and printed next to the reference and the target (and as JSON with `--json`).
  *
  * Options: `--rounds N` (alternating runs per comparison, default 3), `--seconds N` (per load run,
- * default 5), `--only metadata|instructions|keys|stream|install|profile` (repeatable, comma-separated),
+ * default 5), `--only metadata|instructions|keys|sources|stream|install|profile` (repeatable, comma-separated),
  * `--layouts providers,composer2`, `--stream-mib N` (default 1024), `--out DIR` (flame graph; default
  * a temporary directory).
  */
@@ -17,7 +17,7 @@ import { benchComposerInstall, median } from './composer-install.js';
 import { measureHotPathCosts } from './hot-path-costs.js';
 import { placement } from './cores.js';
 import { benchInstructions, valgrindAvailable } from './instructions.js';
-import { benchRegistrySize, benchWarmMetadata } from './metadata-throughput.js';
+import { benchRegistrySize, benchSources, benchWarmMetadata } from './metadata-throughput.js';
 import { nginxAvailable } from './nginx.js';
 import { profileWarmMetadata } from './profile.js';
 import { wrkAvailable } from './wrk.js';
@@ -118,6 +118,24 @@ async function keys(): Promise<void> {
   });
 }
 
+async function sources(): Promise<void> {
+  // As for the registry size: two servers expected to be equally fast, so more and shorter rounds.
+  const sourcesLoad = { ...load, rounds: load.rounds * 4, seconds: Math.max(2, Math.round(load.seconds * 0.6)) };
+  console.error(`sources: accounts reading three sources vs the default upstream alone, ${sourcesLoad.rounds} alternating rounds of ${sourcesLoad.seconds} s…`);
+  const figures = await benchSources(sourcesLoad);
+  results['sources'] = figures;
+  const ratios = figures.subject.map((rps, i) => rps / figures.reference[i]!);
+  const change = median(ratios) - 1;
+  add({
+    benchmark: 'warm metadata, accounts reading three sources (the package from the second)',
+    figure: rate(median(figures.subject)),
+    reference: `default upstream alone ${rate(median(figures.reference))}; median of ${ratios.length} rounds' ratios (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+    target: 'within 5 %',
+    result: `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} % — ${verdict(change >= -0.05)}`,
+    met: change >= -0.05,
+  });
+}
+
 async function stream(): Promise<void> {
   const sizeMiB = Number(values['stream-mib']);
   console.error(`archive streaming: a ${sizeMiB} MiB archive through repogate, cold and from the cache…`);
@@ -210,7 +228,7 @@ async function profile(): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const needsWrk = wanted('metadata') || wanted('keys') || wanted('profile');
+  const needsWrk = wanted('metadata') || wanted('keys') || wanted('sources') || wanted('profile');
   if (needsWrk && !wrkAvailable()) throw new Error('wrk is not installed (Debian: apt-get install wrk)');
   if (wanted('instructions') && !valgrindAvailable()) throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
   if (wanted('install') && !composerInstalled()) throw new Error('composer is not installed (Debian: apt-get install composer php-cli php-zip php-curl unzip)');
@@ -218,6 +236,7 @@ async function main(): Promise<void> {
     ['metadata', metadata],
     ['instructions', instructions],
     ['keys', keys],
+    ['sources', sources],
     ['stream', stream],
     ['install', install],
     ['profile', profile],
