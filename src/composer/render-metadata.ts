@@ -97,6 +97,9 @@ export function renderRoot(index: RepositoryIndex, access: EffectiveAccess, base
   if (visible.patterns) root['available-package-patterns'] = visible.patterns;
   // Composer's `audit` posts the installed names here; repogate asks the sources (advisories-answer.ts).
   if (index.advisoriesUrl !== null) root['security-advisories'] = { metadata: false, 'api-url': `${base}/api/security-advisories/` };
+  // `composer search` and name listings, answered from the sources that offer them (catalogue-routes.ts).
+  if (index.searchUrl !== null) root['search'] = `${base}/search.json?q=%query%&type=%type%`;
+  if (index.listUrl !== null && !visible.names) root['list'] = `${base}/packages/list.json`;
   Object.assign(root, index.messages);
   return toRendered(root, index.rootLastModifiedMs);
 }

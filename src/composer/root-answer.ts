@@ -59,6 +59,8 @@ function mergeIndexes(indexes: readonly RepositoryIndex[]): RepositoryIndex {
     messages: mergeMessages(indexes.map((index) => index.messages)),
     rootLastModifiedMs: Math.max(...indexes.map((index) => index.rootLastModifiedMs)),
     advisoriesUrl: indexes.find((index) => index.advisoriesUrl !== null)?.advisoriesUrl ?? null,
+    searchUrl: indexes.find((index) => index.searchUrl !== null)?.searchUrl ?? null,
+    listUrl: indexes.find((index) => index.listUrl !== null)?.listUrl ?? null,
   };
 }
 

@@ -1,9 +1,10 @@
 import type { Request, Response, Router } from 'express';
 import type { ComposerDeps } from './composer-deps.js';
 import { registerAdvisories } from './advisories-route.js';
+import { registerCatalogue } from './catalogue-routes.js';
 import { registerNotifyBatch } from './notify-batch.js';
 
-/** `POST /notify-batch` (download notifications), security advisories, `GET /healthz`, `GET /readyz`. */
+/** `POST /notify-batch` (download notifications), security advisories, search and list, `GET /healthz`, `GET /readyz`. */
 export function registerServiceRoutes(router: Router, deps: ComposerDeps): void {
   router.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
@@ -17,4 +18,5 @@ export function registerServiceRoutes(router: Router, deps: ComposerDeps): void 
 
   registerNotifyBatch(router, deps);
   registerAdvisories(router, deps);
+  registerCatalogue(router, deps);
 }

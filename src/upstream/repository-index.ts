@@ -28,6 +28,9 @@ export interface RepositoryIndex {
   readonly rootLastModifiedMs: number;
   /** `security-advisories.api-url` of the root document, as written (Composer's `audit` posts to it). */
   readonly advisoriesUrl: string | null;
+  /** `search` (`…?q=%query%&type=%type%`) and `list` of the root document, as written. */
+  readonly searchUrl: string | null;
+  readonly listUrl: string | null;
 }
 
 /**
@@ -123,6 +126,8 @@ export function buildIndex(rootDoc: CachedDocument, includeDocs: readonly Cached
     messages: rootMessages(root),
     rootLastModifiedMs,
     advisoriesUrl: advisoriesUrlOf(root),
+    searchUrl: typeof root['search'] === 'string' ? root['search'] : null,
+    listUrl: typeof root['list'] === 'string' ? root['list'] : null,
   };
   if (layout === 'composer2') {
     const names = stringList(root['available-packages'])?.sort() ?? null;

@@ -127,6 +127,20 @@ void describe('sources: several upstreams behind one repogate URL, with real Com
     assert.ok(packagist.requests.some((r) => r.server === 'repo' && r.path === '/api/security-advisories/'));
   });
 
+  void test('composer search and name listings come from the key\'s sources, filtered to what it may see', async (t) => {
+    if (!requireComposer(t)) return;
+    const search = await composer(join(work, 'project'), ['search', 'monolog'], agencyKey);
+    assert.equal(search.code, 0, search.stderr);
+    assert.match(search.stdout, /^monolog\/monolog/m);
+    const list = async (key: TestKey, filter: string) =>
+      ((await (await fetch(`${repogate.url}/packages/list.json?filter=${encodeURIComponent(filter)}`, { headers: { authorization: key.authorization } })).json()) as { packageNames: string[] }).packageNames;
+    assert.deepEqual(await list(agencyKey, 'psr/*'), ['psr/log']);
+    assert.deepEqual(await list(keyB, 'psr/*'), [], 'merchant B does not read packagist');
+    const searched = (await (await fetch(`${repogate.url}/search.json?q=monolog`, { headers: { authorization: keyB.authorization } })).json()) as { results: unknown[] };
+    assert.deepEqual(searched.results, []);
+    assert.equal((await fetch(`${repogate.url}/search.json?q=monolog`)).status, 401);
+  });
+
   void test('two merchants: each key sees only its source\'s packages; each source\'s credentials reach only its own origin', async (t) => {
     if (!requireComposer(t)) return;
     const root = async (key: TestKey) => ((await (await fetch(`${repogate.url}/packages.json`, { headers: { authorization: key.authorization } })).json()) as Record<string, unknown>);

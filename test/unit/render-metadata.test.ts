@@ -39,6 +39,8 @@ function indexOf(names: readonly string[] | null, extra: Partial<RepositoryIndex
     nameSet: sorted === null ? null : new Set(sorted),
     patterns: null,
     advisoriesUrl: null,
+    searchUrl: null,
+    listUrl: null,
     notifyBatch: `${upstreamUrl}/notify-batch`,
     metadataUrl: `${upstreamUrl}/p2/%package%.json`,
     providersUrl: null,
