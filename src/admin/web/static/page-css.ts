@@ -162,8 +162,8 @@ textarea { width: 100%; font-family: var(--mono); font-size: .92rem; line-height
 .two-forms .or { color: var(--muted); align-self: flex-end; padding-bottom: .45rem; }
 .confirm-actions.start { justify-content: flex-start; }
 .grant-form { margin-top: 1rem; }
-ol.rules { margin: 0; padding-left: 1.4rem; }
-ol.rules li { margin: 0 0 .1rem; }
+ol.rules, ol.account-sources { margin: 0; padding-left: 1.4rem; }
+ol.rules li, ol.account-sources li { margin: 0 0 .1rem; }
 code.takes-away { color: var(--danger); }
 code.strong { font-weight: 700; }
 .preview { margin-top: .25rem; }
