@@ -52,7 +52,7 @@ void describe('the operator’s Sources section (read-only)', () => {
     assert.ok(defaultRow.includes(upstream.url.replace(/\/$/, '')), defaultRow);
     assert.match(defaultRow, /environment/);
     assert.match(defaultRow, /upstream-user/);
-    assert.ok(defaultRow.includes(`>${owner}</a>`) && defaultRow.includes('>MAG750002</a>'), defaultRow);
+    assert.ok(defaultRow.includes(`>${owner}</a>`) && defaultRow.includes(">MAG750002</a>"), defaultRow);
 
     const privateRow = rowOf(page.text, 'private');
     assert.match(privateRow, /https:\/\/private\.example\/repo/);
@@ -64,6 +64,17 @@ void describe('the operator’s Sources section (read-only)', () => {
 
     for (const secret of [password, githubToken, 'upstream-password-hidden']) assert.ok(!page.text.includes(secret), `${secret} on the page`);
     assert.ok(!/<form[^>]*method="post"[^>]*action="\/sources/.test(page.text), 'no forms that change sources');
+  });
+
+  void test('Activity names source changes, and filters them', async () => {
+    const agent = await operator();
+    const page = await agent.get('/activity?action=source.*');
+    assert.equal(page.status, 200);
+    assert.ok(page.text.includes('Added source “private”'), page.text);
+    assert.ok(page.text.includes('Added source “mirror”'));
+    assert.ok(!page.text.includes(password));
+    const account = await agent.get(`/activity?account=${owner}`);
+    assert.ok(account.text.includes('Set the sources: private, default, mirror'));
   });
 
   void test('the Account tab lists the account’s sources in order', async () => {

@@ -27,9 +27,9 @@ export function sourcesPage(input: SourcesInput): string {
 <caption class="visually-hidden">Sources</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">URL</th><th scope="col">Origin</th><th scope="col">Username</th><th scope="col">Password</th><th scope="col">GitHub token</th><th scope="col">Accounts reading it</th></tr></thead>
 <tbody>${input.sources.map(
-    (s) => html`<tr id="source-${s.name}" data-source="${s.name}"><td data-label="Name"><code>${s.name}</code></td><td class="mono" data-label="URL">${s.url}</td><td data-label="Origin">${s.origin === 'environment' ? 'environment' : 'added'}</td>
-<td data-label="Username">${s.username === null ? html`<span class="hint">—</span>` : html`<span class="mono">${s.username}</span>`}</td><td data-label="Password">${setOrNot(s.hasPassword)}</td><td data-label="GitHub token">${setOrNot(s.hasGithubToken)}</td>
-<td data-label="Accounts reading it">${s.accounts.length === 0 ? html`<span class="hint">none</span>` : s.accounts.map((id, i) => html`${i === 0 ? '' : ', '}<a class="mono" href="/accounts/${id}/manage#sources">${id}</a>`)}</td></tr>`,
+    (s) => html`<tr id="source-${s.name}" data-source="${s.name}"><td data-label="Name"><code>${s.name}</code></td><td data-label="URL"><span class="mono wrap-anywhere">${s.url}</span></td><td data-label="Origin">${s.origin === 'environment' ? 'environment' : 'added'}</td>
+<td data-label="Username">${s.username === null ? html`<span class="hint">—</span>` : html`<span class="mono wrap-anywhere">${s.username}</span>`}</td><td data-label="Password">${setOrNot(s.hasPassword)}</td><td data-label="GitHub token">${setOrNot(s.hasGithubToken)}</td>
+<td data-label="Accounts reading it">${s.accounts.length === 0 ? html`<span class="hint">none</span>` : html`<span class="wrap-anywhere">${s.accounts.map((id, i) => html`${i === 0 ? '' : ', '}<a class="mono" href="/accounts/${id}/manage#sources">${id}</a>`)}</span>`}</td></tr>`,
   )}</tbody>
 </table>
 </section>
