@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { RepogateError, invalid, notFound } from '../errors.js';
+import { redactUrl } from '../redact-url.js';
 import { parseJsonList, type Actor, type RegistryContext } from './context.js';
 import type { SourcesTable } from './schema.js';
 import { openSecret, sealSecret } from './secret-box.js';
@@ -79,7 +80,9 @@ export function assertSourceName(name: string): string {
 /** http(s), no `user:password@`, no query or fragment; returned without a trailing slash. */
 export function assertSourceUrl(value: string): string {
   const url = URL.parse(value.trim());
-  const bad = (why: string): RepogateError => new RepogateError('BAD_REQUEST', `invalid source URL "${url === null ? value : redacted(url)}": ${why}`);
+  const shown = url === null ? redactUrl(value) : redacted(url);
+  const bad = (why: string): RepogateError =>
+    new RepogateError('BAD_REQUEST', `invalid source URL "${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}": ${why}`);
   if (url === null) throw bad('expected an http:// or https:// URL such as https://repo.example.com');
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('expected an http:// or https:// URL');
   if (url.username !== '' || url.password !== '') throw bad('must not hold credentials (user:password@); give --username and --password-stdin instead');
