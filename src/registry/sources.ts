@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { RepogateError, invalid, notFound } from '../errors.js';
+import { redactUrl } from '../redact-url.js';
 import { parseJsonList, type Actor, type RegistryContext } from './context.js';
 import type { SourcesTable } from './schema.js';
 import { openSecret, sealSecret } from './secret-box.js';
@@ -78,7 +80,9 @@ export function assertSourceName(name: string): string {
 /** http(s), no `user:password@`, no query or fragment; returned without a trailing slash. */
 export function assertSourceUrl(value: string): string {
   const url = URL.parse(value.trim());
-  const bad = (why: string): RepogateError => new RepogateError('BAD_REQUEST', `invalid source URL "${url === null ? value : redacted(url)}": ${why}`);
+  const shown = url === null ? redactUrl(value) : redacted(url);
+  const bad = (why: string): RepogateError =>
+    new RepogateError('BAD_REQUEST', `invalid source URL "${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}": ${why}`);
   if (url === null) throw bad('expected an http:// or https:// URL such as https://repo.example.com');
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('expected an http:// or https:// URL');
   if (url.username !== '' || url.password !== '') throw bad('must not hold credentials (user:password@); give --username and --password-stdin instead');
@@ -131,6 +135,8 @@ function refuseDefault(verb: string): RepogateError {
  */
 export class SourceService {
   readonly #ctx: RegistryContext;
+  /** Secrets `settings` opened last time, by key fingerprint and sealed text. */
+  #opened = new Map<string, string>();
 
   constructor(ctx: RegistryContext) {
     this.#ctx = ctx;
@@ -233,22 +239,39 @@ export class SourceService {
    */
   async settings(secretsKey: string | undefined): Promise<Array<SourceSettings | UnreadableSource>> {
     const rows = await this.#ctx.db.selectFrom('sources').selectAll().orderBy('name').execute();
-    return Promise.all(
+    // Servers ask again after every registry change; scrypt runs once per sealed text and key, not each time.
+    const fingerprint = secretsKey === undefined ? '' : createHash('sha256').update(secretsKey).digest('base64');
+    const opened = new Map<string, string>();
+    const open = async (sealed: string | null, name: string): Promise<string | null> => {
+      if (sealed === null) return null;
+      if (secretsKey === undefined) {
+        throw new RepogateError('CONFIG_INVALID', `cannot decrypt the credentials of source "${name}": REPOGATE_SECRETS_KEY is not set; set the key they were stored with`);
+      }
+      const memo = `${fingerprint} ${sealed}`;
+      const plain = this.#opened.get(memo) ?? (await openSecret(sealed, secretsKey));
+      opened.set(memo, plain);
+      return plain;
+    };
+    const result = await Promise.all(
       rows.map(async (row): Promise<SourceSettings | UnreadableSource> => {
         try {
           return {
             name: row.name,
             url: row.url,
             username: row.username,
-            password: await open(row.password, secretsKey, row.name),
-            githubToken: await open(row.github_token, secretsKey, row.name),
+            password: await open(row.password, row.name),
+            githubToken: await open(row.github_token, row.name),
             updatedAt: row.updated_at,
           };
         } catch (error) {
-          return { name: row.name, url: row.url, updatedAt: row.updated_at, error: error instanceof Error ? error.message : String(error) };
+          const message = error instanceof Error ? error.message : String(error);
+          return { name: row.name, url: row.url, updatedAt: row.updated_at, error: message.includes(`"${row.name}"`) ? message : `source "${row.name}": ${message}` };
         }
       }),
     );
+    // Only what is still stored stays in memory.
+    this.#opened = opened;
+    return result;
   }
 
   #find(name: string): Promise<Selectable<SourcesTable> | undefined> {
@@ -268,14 +291,6 @@ export class SourceService {
     }
     return readers;
   }
-}
-
-async function open(sealed: string | null, secretsKey: string | undefined, name: string): Promise<string | null> {
-  if (sealed === null) return null;
-  if (secretsKey === undefined) {
-    throw new RepogateError('CONFIG_INVALID', `cannot decrypt the credentials of source "${name}": REPOGATE_SECRETS_KEY is not set; set the key they were stored with`);
-  }
-  return openSecret(sealed, secretsKey);
 }
 
 function toInfo(row: Selectable<SourcesTable>, accounts: string[]): SourceInfo {

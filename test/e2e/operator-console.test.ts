@@ -171,6 +171,11 @@ void describe('the operator’s day on the web page, in headless Chromium', () =
     await page.locator('#unused').getByRole('button', { name: 'Disable key former intern laptop' }).click();
     await page.getByText('Key “former intern laptop” is disabled').waitFor();
 
+    // The sources, read-only: default at least, and nothing wider than a phone.
+    await operatorMenu.getByRole('link', { name: 'Sources' }).click();
+    await page.locator('#source-default').waitFor();
+    await screenshots(page, 'operator-sources');
+
     // Find the day's events in Activity.
     await operatorMenu.getByRole('link', { name: 'Activity' }).click();
     await page.getByLabel('Account', { exact: true }).fill(mageId);

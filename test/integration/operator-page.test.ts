@@ -60,7 +60,7 @@ void describe('the operator’s console over HTTP: every flow as form posts, wit
     assert.ok(!page.text.includes('class="opsnav"'), 'no operator menu');
     assert.ok(!page.text.includes(`/accounts/${owner}/manage`), 'no Account tab');
     assert.equal((await agent.get('/accounts')).headers['location'], `/accounts/${owner}/access-keys`);
-    for (const path of ['/entitlements', '/entitlements/new', '/keys', '/activity', `/accounts/${owner}/manage`, `/accounts/${owner}/confirm-delete`]) {
+    for (const path of ['/entitlements', '/entitlements/new', '/keys', '/sources', '/activity', `/accounts/${owner}/manage`, `/accounts/${owner}/confirm-delete`]) {
       const res = await agent.get(path);
       assert.equal(res.status, 403, path);
       assert.equal(codeOf(res.text), 'FORBIDDEN', path);

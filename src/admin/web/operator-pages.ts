@@ -14,6 +14,7 @@ import { auditPage, type AuditQuery } from './views/audit-view.js';
 import { entitlementFormPage, entitlementsPage, type EntitlementFormInput } from './views/entitlements-view.js';
 import { keysAttentionPage } from './views/keys-attention-view.js';
 import { confirmDeleteAccountPage, managePage, type ManageInput } from './views/manage-view.js';
+import { sourcesPage } from './views/sources-view.js';
 
 /** Events per page of the operator's Activity. */
 export const auditPageSize = 50;
@@ -114,7 +115,7 @@ function daysBefore(day: string, count: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) - count * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** The operator's pages that only read: accounts, an account's Account tab, entitlements, keys, activity. */
+/** The operator's pages that only read: accounts, an account's Account tab, entitlements, keys, sources, activity. */
 export function operatorPages(deps: WebDeps): Router {
   const router = Router();
 
@@ -164,6 +165,11 @@ export function operatorPages(deps: WebDeps): Router {
     const lists = await deps.operator.keysNeedingAttention(caller);
     const notice = noticeFor(req);
     res.type('html').send(keysAttentionPage({ caller, csrf: pageContextOf(res).csrf, ...lists, ...(notice === undefined ? {} : { notice }) }));
+  });
+
+  router.get('/sources', async (_req, res) => {
+    const caller = pageCallerOf(res);
+    res.type('html').send(sourcesPage({ caller, csrf: pageContextOf(res).csrf, sources: await deps.sources.list(caller) }));
   });
 
   router.get('/activity', async (req, res) => {

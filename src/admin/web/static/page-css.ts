@@ -162,8 +162,9 @@ textarea { width: 100%; font-family: var(--mono); font-size: .92rem; line-height
 .two-forms .or { color: var(--muted); align-self: flex-end; padding-bottom: .45rem; }
 .confirm-actions.start { justify-content: flex-start; }
 .grant-form { margin-top: 1rem; }
-ol.rules { margin: 0; padding-left: 1.4rem; }
-ol.rules li { margin: 0 0 .1rem; }
+ol.rules, ol.account-sources { margin: 0; padding-left: 1.4rem; }
+.wrap-anywhere { overflow-wrap: anywhere; }
+ol.rules li, ol.account-sources li { margin: 0 0 .1rem; }
 code.takes-away { color: var(--danger); }
 code.strong { font-weight: 700; }
 .preview { margin-top: .25rem; }
@@ -204,7 +205,7 @@ table.events td.public-key a { color: inherit; }
   .page-head form, .page-head .button { width: 100%; }
   details.rename input { width: 100%; }
   .opsnav ul { padding: 0 .5rem; gap: 0; }
-  .opsnav a { padding: .55rem .5rem; font-size: .88rem; }
+  .opsnav a { padding: .55rem .4rem; font-size: .88rem; }
   .who { flex: 1 1 100%; min-width: 0; }
   table.stack td:empty { display: none; }
   .two-forms .or { align-self: flex-start; }

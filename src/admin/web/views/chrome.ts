@@ -15,16 +15,17 @@ export interface ChromeInput {
 }
 
 /** The operator's sections; an account owner never sees them. */
-export type OperatorSection = 'accounts' | 'entitlements' | 'keys' | 'activity';
+export type OperatorSection = 'accounts' | 'entitlements' | 'keys' | 'sources' | 'activity';
 
 const operatorSections: ReadonlyArray<readonly [OperatorSection, string]> = [
   ['accounts', 'Accounts'],
   ['entitlements', 'Entitlements'],
   ['keys', 'Keys'],
+  ['sources', 'Sources'],
   ['activity', 'Activity'],
 ];
 
-/** The operator's menu under the top bar: Accounts, Entitlements, Keys, Activity. */
+/** The operator's menu under the top bar: Accounts, Entitlements, Keys, Sources, Activity. */
 function operatorNav(current: OperatorSection | undefined): SafeHtml {
   return html`<nav class="opsnav" aria-label="Operator"><ul>${operatorSections.map(
     ([id, label]) => html`<li><a href="/${id}"${id === current ? html` aria-current="page"` : ''}>${label}</a></li>`,

@@ -16,6 +16,9 @@ const actionWords: Record<string, string> = {
   'account.resumed': 'Resumed the account',
   'account.deleted': 'Deleted the account',
   'account.password_set': 'Set the password',
+  'account.sources_set': 'Set the sources',
+  'source.added': 'Added source',
+  'source.removed': 'Removed source',
   'grant.added': 'Granted',
   'grant.revoked': 'Revoked',
   'entitlement.defined': 'Defined entitlement',
@@ -32,6 +35,7 @@ export const actionFilters: ReadonlyArray<readonly [string, string]> = [
   ['entitlement.*', 'Entitlements'],
   ['key.*', 'Keys'],
   ['token.*', 'Downloads access tokens'],
+  ['source.*', 'Sources'],
   ['session.*', 'Sign-ins and sign-outs'],
   ['archive.downloaded', 'Archive downloads'],
   ['metadata.fetched', 'Metadata fetches'],
@@ -50,7 +54,8 @@ export function describeEvent(event: AuditEvent): string {
   const reason = text(detail['reason']) === undefined ? '' : `: ${text(detail['reason'])}`;
   const until = event.action === 'grant.added' ? (text(detail['expiresOn']) === undefined ? ' with no expiry' : ` until ${text(detail['expiresOn'])}`) : '';
   const rules = Array.isArray(detail['rules']) ? `: ${detail['rules'].map(String).join(' ')}` : '';
-  return `${words}${name}${entitlement}${pkg}${until}${reason}${rules}`;
+  const sources = Array.isArray(detail['sources']) ? `: ${detail['sources'].map(String).join(', ')}` : '';
+  return `${words}${name}${entitlement}${pkg}${until}${reason}${rules}${sources}`;
 }
 
 /** Who did it: the operator, an owner, the CLI, a key, or repogate itself. */

@@ -9,6 +9,7 @@ import { badge, days, timeTag } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { secretField } from './issued-views.js';
 import { layout } from './layout.js';
+import { accountSourcesSection } from './sources-view.js';
 
 export interface ManageInput {
   readonly caller: Caller;
@@ -136,6 +137,7 @@ ${input.notice === undefined ? '' : noticeBox(input.notice)}
   }</p></div></div>
 ${statusSection(input)}
 ${grantsSection(input)}
+${accountSourcesSection(account)}
 ${passwordSection(input)}
 ${deleteSection(input)}
 </main>`;
