@@ -60,11 +60,12 @@ export class UpstreamRepository {
    * packages is asked by its list; one that doesn't (packagist) by the package's metadata files.
    */
   async lookup(name: string, dev: boolean, requestId?: string): Promise<{ readonly has: boolean; readonly source: PackageSource | undefined }> {
-    const { index } = await this.index(requestId);
-    if (indexExcludes(index, name)) return { has: false, source: undefined };
-    const source = await this.package(name, dev, requestId);
-    if (source !== undefined || index.nameSet !== null) return { has: true, source };
-    return { has: (await this.package(name, !dev, requestId)) !== undefined, source: undefined };
+    // The index is read once for the whole lookup: every read of a stale root asks the upstream again.
+    const indexed = await this.index(requestId);
+    if (indexExcludes(indexed.index, name)) return { has: false, source: undefined };
+    const source = await this.package(name, dev, requestId, indexed);
+    if (source !== undefined || indexed.index.nameSet !== null) return { has: true, source };
+    return { has: (await this.package(name, !dev, requestId, indexed)) !== undefined, source: undefined };
   }
 
   /**
@@ -121,9 +122,9 @@ export class UpstreamRepository {
    * Throws UPSTREAM_NOT_ENTITLED when the upstream refuses the package's metadata; that, and a `404`
    * for a package the upstream lists, is logged as a warning naming the package.
    */
-  async package(name: string, dev: boolean, requestId?: string): Promise<PackageSource | undefined> {
+  async package(name: string, dev: boolean, requestId?: string, indexed?: IndexResult): Promise<PackageSource | undefined> {
     try {
-      return await this.#package(name, dev, requestId);
+      return await this.#package(name, dev, requestId, indexed);
     } catch (error) {
       if (isRepogateError(error) && error.code === 'UPSTREAM_NOT_ENTITLED') this.#warnRefused(name, 'refused');
       throw error;
@@ -135,8 +136,8 @@ export class UpstreamRepository {
     this.#logger?.warn({ package: name }, `the upstream repository ${what} the metadata of ${name}: ${notEntitledCause}`);
   }
 
-  async #package(name: string, dev: boolean, requestId: string | undefined): Promise<PackageSource | undefined> {
-    const { index, outcome: indexOutcome, upstreamMs: indexMs, confirmedAt: indexConfirmedAt } = await this.index(requestId);
+  async #package(name: string, dev: boolean, requestId: string | undefined, indexed: IndexResult | undefined): Promise<PackageSource | undefined> {
+    const { index, outcome: indexOutcome, upstreamMs: indexMs, confirmedAt: indexConfirmedAt } = indexed ?? (await this.index(requestId));
     if (index.nameSet && !index.nameSet.has(name)) return undefined;
     switch (index.layout) {
       case 'composer2': {

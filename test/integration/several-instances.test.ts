@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { redisKeys } from '../../src/cache/redis-keys.js';
-import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
+import { marketplaceModule, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
 import { requirePostgres, startTestPostgres, type TestDatabase, type TestPostgres } from '../helpers/postgres.js';
 import { freePort, startTestRedis, type TestRedis } from '../helpers/redis.js';
 import {
@@ -29,8 +29,10 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
   let database: TestDatabase | undefined;
   let redis: TestRedis;
   let upstream: MockUpstream;
+  let merchant: MockUpstream;
   let a: TestRepogate;
   let b: TestRepogate;
+  const secretsKey = 'the secrets key both instances share, 0123456789';
 
   before(async () => {
     postgres = await startTestPostgres();
@@ -38,6 +40,7 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
     database = await postgres.createDatabase();
     redis = await startTestRedis({ own: true });
     upstream = await startMockUpstream({ layout: 'composer2' });
+    merchant = await startMockUpstream({ layout: 'composer2', username: 'e'.repeat(32), password: 'f'.repeat(32), packages: [marketplaceModule('merchant-a/module-alpha', '1.0.0')] });
     const start = (): Promise<TestRepogate> =>
       startTestRepogate({
         upstream,
@@ -48,6 +51,7 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
           REPOGATE_ARCHIVE_CACHE_BYTES: '0',
           // Instances behind one load balancer share the session secret, so that a session works on both.
           REPOGATE_SESSION_SECRET: 'session secret shared by both instances 0123456789',
+          REPOGATE_SECRETS_KEY: secretsKey,
         },
       });
     [a, b] = await Promise.all([start(), start()]);
@@ -57,6 +61,7 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
     if (!postgres) return;
     await Promise.all([a?.stop(), b?.stop()]);
     await upstream?.close();
+    await merchant?.close();
     await redis?.close();
     await database?.drop();
     await postgres.close();
@@ -126,6 +131,28 @@ void describe('several instances sharing PostgreSQL and Redis', () => {
     assert.ok((await timeUntil(a, key, '401 AUTH_INVALID', started)) < 1000, 'A refuses the old pair');
     const fresh: TestKey = { ...key, publicKey: regenerated.key.publicKey, privateKey: regenerated.privateKey, authorization: basic(regenerated.key.publicKey, regenerated.privateKey) };
     assert.equal(await outcome(a, '/packages.json', fresh), '200');
+  });
+
+  void test('a source added and given to an account through one instance: the other serves from it within a second, and stops when it is taken away', async (t) => {
+    if (!available(t)) return;
+    const key = await createTestKey(a.registry, { grants: ['everything'] });
+    const path = '/p2/merchant-a/module-alpha.json';
+    assert.equal(await outcome(b, path, key), '404 NOT_FOUND', 'the default upstream has no such package');
+
+    let started = performance.now();
+    await a.registry.sources.add({ name: 'merchant-a', url: merchant.url, username: merchant.username, password: merchant.password }, testActor, secretsKey);
+    await a.registry.accounts.setSources(key.accountId, ['merchant-a', 'default'], testActor);
+    let seen = '';
+    await waitFor(async () => (seen = await outcome(b, path, key)) === '200', { what: () => `200 from B (still ${seen})`, timeoutMs: 5000, intervalMs: 10 });
+    const servedAfter = performance.now() - started;
+    assert.ok(servedAfter < 1000, `B served from the new source after ${Math.round(servedAfter)} ms`);
+    assert.ok(merchant.requests.every((r) => r.authorization === basic(merchant.username, merchant.password)), 'B opened the sealed password with the shared key');
+
+    started = performance.now();
+    await b.registry.accounts.setSources(key.accountId, ['default'], testActor);
+    await b.registry.sources.remove('merchant-a', testActor);
+    await waitFor(async () => (seen = await outcome(a, path, key)) === '404 NOT_FOUND', { what: () => `404 from A (still ${seen})`, timeoutMs: 5000, intervalMs: 10 });
+    assert.ok(performance.now() - started < 1000, 'A stopped serving it within a second');
   });
 
   void test('each change is announced on Redis, and the other instance hears it', async (t) => {
