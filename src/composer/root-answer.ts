@@ -27,7 +27,7 @@ export async function answerRoot(deps: ComposerDeps, request: ComposerRequest): 
   deps.usage.record(auth.principal.publicKey, address);
   let results: IndexResult[];
   try {
-    results = await Promise.all(auth.principal.sources.map((name) => deps.sources.require(name).repository.index(request.requestId)));
+    results = await Promise.all(auth.principal.sources.map(async (name) => (await deps.sources.ensure(name)).repository.index(request.requestId)));
   } catch (error) {
     if (isRepogateError(error)) return errorAnswer(error.code, error.message, facts);
     throw error;

@@ -32,7 +32,7 @@ export async function searchSources(
   const seen = new Set<string>();
   const words = query.toLowerCase().split(/\s+/).filter((w) => w !== '');
   for (const name of names) {
-    const source = sources.require(name);
+    const source = await sources.ensure(name);
     const { index } = await source.repository.index();
     let found: SearchResult[];
     if (index.searchUrl !== null) {
@@ -68,7 +68,7 @@ export async function listSources(
   const matcher = filter === undefined || filter === '' ? undefined : globMatcher(filter);
   const all = new Set<string>();
   for (const name of names) {
-    const source = sources.require(name);
+    const source = await sources.ensure(name);
     const { index } = await source.repository.index();
     let listed: readonly string[];
     if (index.names !== null) listed = index.names;

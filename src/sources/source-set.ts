@@ -71,6 +71,17 @@ export class SourceSet {
   }
 
   /**
+   * `require`, after the registry read in progress, if any, when the source isn't known yet: an
+   * account given a new source asks for it right after the change that announced both.
+   */
+  async ensure(name: string): Promise<Source> {
+    const source = this.get(name);
+    if (source !== undefined) return source;
+    if (this.#refreshing) await this.#refreshing;
+    return this.require(name);
+  }
+
+  /**
    * The first of `names` (an account's sources, in order) that has `packageName`, as Composer treats
    * repository priority: a later source never serves a name an earlier one has. A source that can't
    * be asked fails the lookup (it might have the package: falling through could serve another
@@ -78,7 +89,7 @@ export class SourceSet {
    */
   async resolve(names: readonly string[], packageName: string, dev: boolean, requestId?: string): Promise<Resolved | undefined> {
     for (const name of names) {
-      const source = this.require(name);
+      const source = await this.ensure(name);
       const { has, source: pkg } = await source.repository.lookup(packageName, dev, requestId);
       if (has) return { source, pkg };
     }
