@@ -130,7 +130,8 @@ export function buildIndex(rootDoc: CachedDocument, includeDocs: readonly Cached
     listUrl: typeof root['list'] === 'string' ? root['list'] : null,
   };
   if (layout === 'composer2') {
-    const names = stringList(root['available-packages'])?.sort() ?? null;
+    // Lowercased as Composer reads them (and as the other layouts' names are): lookups use lowercase names.
+    const names = stringList(root['available-packages'])?.map((n) => n.toLowerCase()).sort() ?? null;
     return {
       ...base,
       names,

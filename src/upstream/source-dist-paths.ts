@@ -5,8 +5,11 @@ import type { DistMapping } from './dist-mapping.js';
 import type { VersionEntry } from './minified-metadata.js';
 import type { UpstreamClient } from './upstream-client.js';
 
-/** A path segment repogate writes as it is; anything else is replaced by a hash. */
-const safeSegment = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
+/**
+ * A path segment repogate writes as it is; anything else is replaced by a hash. No `..` anywhere and
+ * no trailing dot (`<reference>.zip` would hold `..`): `parseSourceDistPath` refuses such paths.
+ */
+const safeSegment = /^(?!.*\.\.)(?!.*\.$)[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
 const archiveTypes = new Set(['zip', 'tar', 'gzip', 'xz', 'phar', 'rar']);
 
 /**
