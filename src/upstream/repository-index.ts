@@ -131,7 +131,9 @@ export function buildIndex(rootDoc: CachedDocument, includeDocs: readonly Cached
   };
   if (layout === 'composer2') {
     // Lowercased as Composer reads them (and as the other layouts' names are): lookups use lowercase names.
-    const names = stringList(root['available-packages'])?.map((n) => n.toLowerCase()).sort() ?? null;
+    // An empty list is no list, as Composer reads it.
+    const listed = stringList(root['available-packages']);
+    const names = listed !== null && listed.length > 0 ? listed.map((n) => n.toLowerCase()).sort() : null;
     return {
       ...base,
       names,

@@ -188,7 +188,9 @@ export class UpstreamClient implements DocumentSource {
     }
     if (this.readsMetadataFrom(url)) return url;
     const own = new URL(this.baseUrl);
-    if (url.protocol === own.protocol && effectivePort(url) === effectivePort(own) && own.hostname.endsWith(`.${url.hostname}`) && url.hostname.includes('.')) return url;
+    // The parent domain only (one label less: repo.packagist.org → packagist.org), never a suffix such as co.uk.
+    const parent = own.hostname.slice(own.hostname.indexOf('.') + 1);
+    if (url.protocol === own.protocol && effectivePort(url) === effectivePort(own) && url.hostname === parent && parent.includes('.')) return url;
     return undefined;
   }
 
