@@ -16,20 +16,15 @@ export interface DistTarget {
  */
 export class DistIndex {
   readonly #learned = new LRUCache<string, DistTarget>({ max: 50_000 });
-  /** Targets of paths that say it themselves, parsed once. */
-  readonly #parsed = new LRUCache<string, DistTarget>({ max: 50_000 });
 
   learn(path: string, packageName: string): void {
     if (packageFromArchivePath(path) !== packageName && parseSourceDistPath(path) === undefined) this.#learned.set(path, { packageName, source: 'default' });
   }
 
   targetFor(path: string): DistTarget | undefined {
-    const known = this.#parsed.peek(path) ?? this.#learned.get(path);
-    if (known !== undefined) return known;
     const fromArchive = packageFromArchivePath(path);
-    const target = fromArchive !== undefined ? { packageName: fromArchive, source: 'default' } : parseSourceDistPath(path);
-    if (target !== undefined) this.#parsed.set(path, target);
-    return target;
+    if (fromArchive !== undefined) return { packageName: fromArchive, source: 'default' };
+    return parseSourceDistPath(path) ?? this.#learned.get(path);
   }
 
   packageFor(path: string): string | undefined {

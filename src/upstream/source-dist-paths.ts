@@ -26,7 +26,8 @@ export class SourceDistPaths implements DistMapping {
   readonly sourceReferences = 'drop';
   readonly #client: UpstreamClient;
   /** Path → the upstream URL it was made from. */
-  readonly #urls = new LRUCache<string, string>({ max: 100_000 });
+  // Grown as used (no `max`: lru-cache would allocate room for all of it at once).
+  readonly #urls = new LRUCache<string, string>({ maxSize: 100_000, sizeCalculation: () => 1 });
 
   constructor(client: UpstreamClient) {
     this.#client = client;
