@@ -1,12 +1,12 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { packageDenial } from '../access/access-rules.js';
 import { isRepogateError } from '../errors.js';
-import { factsOf, requestIdOf } from '../http/request-context.js';
+import { requestIdOf } from '../http/request-context.js';
 import { sendError } from '../http/responses.js';
 import { isValidPackageName } from '../registry/rules.js';
 import { advisoriesFor } from '../sources/advisories.js';
+import { allowedAccount } from './account-request.js';
 import type { ComposerDeps } from './composer-deps.js';
-import { denialOptions } from './denials.js';
 
 /** Names one request may ask about (a Magento project installs about 500 packages). */
 export const maxAdvisoryNames = 5000;
@@ -21,13 +21,9 @@ export const maxAdvisoryNames = 5000;
 export function registerAdvisories(router: Router, deps: ComposerDeps): void {
   const path = '/api/security-advisories/';
   const handle = async (req: Request, res: Response): Promise<void> => {
-    const address = deps.clientAddress(req);
-    const auth = await deps.access.authenticate(req.headers.authorization, address);
-    if (!auth.ok) return sendError(res, auth.code, auth.reason, denialOptions(auth, 'other'));
-    const { principal } = auth;
-    factsOf(res).key = principal;
-    const access = deps.access.accountAccess(principal);
-    if (!access.ok) return sendError(res, access.code, access.reason, denialOptions(access, 'other'));
+    const allowed = await allowedAccount(deps, req, res);
+    if (allowed === undefined) return;
+    const { principal, access, address } = allowed;
     const asked = namesOf(req.method === 'POST' ? (req.body as unknown) : undefined, req.query['packages']);
     if (asked === 'too many') return sendError(res, 'PAYLOAD_TOO_LARGE', `at most ${maxAdvisoryNames} package names in one request`);
     if (asked === undefined) return sendError(res, 'BAD_REQUEST', 'expected packages[]=vendor/name, as a form body or in the query');

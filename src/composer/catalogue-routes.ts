@@ -1,11 +1,10 @@
 import type { Request, Response, Router } from 'express';
 import { packageDenial } from '../access/access-rules.js';
 import { isRepogateError } from '../errors.js';
-import { factsOf } from '../http/request-context.js';
 import { sendError } from '../http/responses.js';
 import { listSources, searchSources } from '../sources/catalogue.js';
+import { allowedAccount } from './account-request.js';
 import type { ComposerDeps } from './composer-deps.js';
-import { denialOptions } from './denials.js';
 
 /**
  * `GET /search.json?q=…&type=…` (`composer search`) and `GET /packages/list.json?filter=…` (name
@@ -14,20 +13,10 @@ import { denialOptions } from './denials.js';
  */
 export function registerCatalogue(router: Router, deps: ComposerDeps): void {
   const guard = async (req: Request, res: Response) => {
-    const address = deps.clientAddress(req);
-    const auth = await deps.access.authenticate(req.headers.authorization, address);
-    if (!auth.ok) {
-      sendError(res, auth.code, auth.reason, denialOptions(auth, 'other'));
-      return undefined;
-    }
-    factsOf(res).key = auth.principal;
-    const access = deps.access.accountAccess(auth.principal);
-    if (!access.ok) {
-      sendError(res, access.code, access.reason, denialOptions(access, 'other'));
-      return undefined;
-    }
-    deps.usage.record(auth.principal.publicKey, address);
-    const principal = auth.principal;
+    const allowed = await allowedAccount(deps, req, res);
+    if (allowed === undefined) return undefined;
+    const { principal, access, address } = allowed;
+    deps.usage.record(principal.publicKey, address);
     return { principal, visible: (name: string) => packageDenial(principal, access, name) === undefined };
   };
   const text = (value: unknown, max: number): string | undefined => (typeof value === 'string' && value.length <= max ? value : undefined);

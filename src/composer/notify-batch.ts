@@ -1,12 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { packageDenial } from '../access/access-rules.js';
-import { factsOf } from '../http/request-context.js';
 import { sendError } from '../http/responses.js';
 import { isValidPackageName } from '../registry/rules.js';
 import type { Source } from '../sources/source.js';
+import { allowedAccount } from './account-request.js';
 import type { ComposerDeps } from './composer-deps.js';
-import { denialOptions } from './denials.js';
 
 /**
  * Entries one notification may carry: Composer sends one per package installed from this
@@ -30,13 +29,9 @@ const notification = z.object({
  */
 export function registerNotifyBatch(router: Router, deps: ComposerDeps): void {
   router.post('/notify-batch', express.json({ limit: '1mb', type: () => true }), async (req: Request, res: Response) => {
-    const address = deps.clientAddress(req);
-    const auth = await deps.access.authenticate(req.headers.authorization, address);
-    if (!auth.ok) return sendError(res, auth.code, auth.reason, denialOptions(auth, 'other'));
-    const { principal } = auth;
-    factsOf(res).key = principal;
-    const access = deps.access.accountAccess(principal);
-    if (!access.ok) return sendError(res, access.code, access.reason, denialOptions(access, 'other'));
+    const allowed = await allowedAccount(deps, req, res);
+    if (allowed === undefined) return;
+    const { principal, access, address } = allowed;
     const parsed = notification.safeParse(req.body);
     if (!parsed.success) {
       return sendError(res, 'BAD_REQUEST', 'expected {"downloads": [{"name": "vendor/package", "version": "1.0.0.0"}, …]}');

@@ -4,6 +4,7 @@ import { isValidPackageName } from '../registry/rules.js';
 import type { DistMapping } from './dist-mapping.js';
 import type { VersionEntry } from './minified-metadata.js';
 import type { UpstreamClient } from './upstream-client.js';
+import { UrlRewriter } from './url-rewriter.js';
 
 /**
  * A path segment repogate writes as it is; anything else is replaced by a hash. No `..` anywhere and
@@ -25,12 +26,15 @@ export class SourceDistPaths implements DistMapping {
   readonly source: string;
   readonly sourceReferences = 'drop';
   readonly #client: UpstreamClient;
+  /** URLs on the source itself (a template's `repositories`), pointed at repogate as `default`'s are. */
+  readonly #onSource: UrlRewriter;
   /** Path → the upstream URL it was made from. */
   // Grown as used (no `max`: lru-cache would allocate room for all of it at once).
   readonly #urls = new LRUCache<string, string>({ maxSize: 100_000, sizeCalculation: () => 1 });
 
   constructor(client: UpstreamClient) {
     this.#client = client;
+    this.#onSource = new UrlRewriter(client);
     this.source = client.source;
   }
 
@@ -60,14 +64,7 @@ export class SourceDistPaths implements DistMapping {
   }
 
   toPublic(url: string, base: string): string | undefined {
-    let parsed: URL;
-    try {
-      parsed = this.#client.resolve(url);
-    } catch {
-      return undefined;
-    }
-    if (!this.#client.isUpstreamUrl(parsed)) return undefined;
-    return `${base}${parsed.pathname.slice(this.#client.basePath.length)}${parsed.search}`;
+    return this.#onSource.toPublic(url, base);
   }
 }
 
