@@ -4,6 +4,7 @@ import type { VersionEntry } from '../upstream/minified-metadata.js';
 import type { UpstreamClient, UpstreamStream } from '../upstream/upstream-client.js';
 import type { UpstreamRepository } from '../upstream/upstream-repository.js';
 import type { ArchiveUpstream } from './archive-cache.js';
+import { sourceOfArchivePath } from './dist-index.js';
 
 /** How one source's dist paths lead back to its URLs. */
 export interface ArchiveUrls {
@@ -86,10 +87,10 @@ export function routeArchiveUpstreams(
   all: () => readonly ArchiveUpstream[],
 ): ArchiveUpstream {
   const of = (path: string): ArchiveUpstream => {
-    const match = /^\/dists\/([a-z0-9][a-z0-9-]{0,39})\//.exec(path);
-    if (match === null) return defaultUpstream;
-    const upstream = named(match[1]!);
-    if (upstream === undefined) throw new RepogateError('NOT_FOUND', `no source named ${match[1]!} is configured on this repogate`);
+    const source = sourceOfArchivePath(path);
+    if (source === 'default') return defaultUpstream;
+    const upstream = named(source);
+    if (upstream === undefined) throw new RepogateError('NOT_FOUND', `no source named ${source} is configured on this repogate`);
     return upstream;
   };
   return {

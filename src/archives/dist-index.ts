@@ -26,10 +26,6 @@ export class DistIndex {
     if (fromArchive !== undefined) return { packageName: fromArchive, source: 'default' };
     return parseSourceDistPath(path) ?? this.#learned.get(path);
   }
-
-  packageFor(path: string): string | undefined {
-    return this.targetFor(path)?.packageName;
-  }
 }
 
 /** The source an archive path belongs to: `/dists/<source>/…`, else the default upstream. */

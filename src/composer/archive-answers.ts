@@ -102,7 +102,7 @@ function archiveAnswer(req: IncomingMessage, headers: Readonly<Record<string, st
 
 /** Whether the key's account reads `source` (an archive of another source is none of its business). */
 function readsSource(principal: Principal, source: string): boolean {
-  return principal.sources.length === 1 ? principal.sources[0] === source : principal.sources.includes(source);
+  return principal.sources.includes(source);
 }
 
 function stringOf(value: string | number | string[] | undefined): string | undefined {

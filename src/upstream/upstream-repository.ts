@@ -176,19 +176,6 @@ export class UpstreamRepository {
   }
 
   /**
-   * `package` answered synchronously when everything it needs is fresh in this process's memory (a
-   * Composer 2 upstream: the root document, its index and the package's document); undefined when
-   * `package` must answer (anything to fetch or revalidate, another tier, another layout).
-   */
-  peekPackage(name: string, dev: boolean): PackageSource | undefined {
-    const root = this.#cache.peekFresh(this.#upstream.resolve('packages.json'));
-    const index = root?.status === 200 ? this.#indexes.get(root.revision) : undefined;
-    if (index?.layout !== 'composer2' || (index.nameSet && !index.nameSet.has(name))) return undefined;
-    const doc = this.#cache.peekFresh(this.#metadataUrl(index, name, dev));
-    return doc?.status === 200 ? this.#metadataSource(name, dev, doc, 'hit', 0) : undefined;
-  }
-
-  /**
    * Refuses (UPSTREAM_INVALID, logged once per root revision) a root document whose metadata URLs or
    * `notify-batch` name a host other than the upstream's own and those REPOGATE_UPSTREAM_METADATA_HOSTS
    * allows: nothing it names is fetched then.

@@ -6,7 +6,7 @@ import { startStack, type TestStack } from '../helpers/repogate.js';
 /**
  * The warm `/p2/` lane keeps a rendering for a second; after that, a request of a key it allowed
  * before is answered from what this process holds fresh in memory, without a promise
- * (`UpstreamRepository.peekPackage`). Once the document's freshness has ended, the upstream must be
+ * (`SourceSet.peekResolve`, `UpstreamRepository.peekLookup`). Once the document's freshness has ended, the upstream must be
  * asked again, as on any other path.
  */
 void describe('warm metadata from memory after the kept rendering has lapsed', () => {

@@ -203,8 +203,8 @@ void describe('renderPackage: a p2 file as repogate serves it', () => {
       { name: 'vendor/odd', version: '1.0.0', dist: { type: 'zip', url: `${upstreamUrl}/downloads/odd-1.0.0.zip`, shasum: '' } },
     ];
     renderPackage(sourceOf('vendor/odd', versions), base, rewriter, dists);
-    assert.equal(dists.packageFor('/downloads/odd-1.0.0.zip'), 'vendor/odd');
-    assert.equal(dists.packageFor('/downloads/other.zip'), undefined);
+    assert.equal(dists.targetFor('/downloads/odd-1.0.0.zip')?.packageName, 'vendor/odd');
+    assert.equal(dists.targetFor('/downloads/other.zip')?.packageName, undefined);
   });
 
   void test('dist and source values that are not objects with a string URL are passed on untouched', () => {
