@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
-import { Writable, type Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { bytesBody, fileBody, type ArchiveBody } from './archive-body.js';
-import type { ArchiveOutcome, ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
+import { ArchiveDownloads } from './archive-downloads.js';
+import { noteDrift } from './archive-drift.js';
+import { contentTypeOf, pinnedHeaders } from './archive-headers.js';
+import type { ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
 export type { ArchiveOutcome, ArchiveRequest, ArchiveResponse, ArchiveUpstream } from './archive-request.js';
-import { ArchiveFill } from './archive-fill.js';
-import { contentTypeOf, numberHeader, pinnedHeaders, upstreamHeaders } from './archive-headers.js';
 import type { ArchiveStore, ArchiveStoreStats } from './archive-store.js';
-import type { ArchivePin, PinStore } from './pin-store.js';
+import type { PinStore } from './pin-store.js';
 import { isProjectArchive, maxInspectedBytes, maxTemplateBytes, ProjectTemplates } from './project-templates.js';
 import { UpstreamArchives } from './upstream-archives.js';
 import { UpstreamShasums } from './upstream-shasums.js';
@@ -23,13 +23,6 @@ export interface ArchiveCacheOptions {
   readonly missingTtlMs?: number;
 }
 
-interface Flight {
-  readonly fill: ArchiveFill;
-  readonly headers: Readonly<Record<string, string | number>>;
-  readonly upstreamMs: number;
-}
-
-
 /**
  * Archives, pinned and cached. The first bytes served for a dist path are pinned (sha1 and size, in
  * the registry database) and, when the disk cache is on, kept in the content-addressed store; from
@@ -37,22 +30,17 @@ interface Flight {
  * {@link ArchiveCache.shasumFor}).
  *
  * - Pinned and stored: served from disk; the upstream is not asked.
- * - Not pinned: one upstream download per path at a time, written to a temporary file that every
- *   client asking meanwhile follows (the first client is not held back). Complete, of the announced
- *   size, and matching the metadata's `shasum` (when it gives one): pinned and stored.
- * - Pinned, bytes evicted (or the cache off): downloaded whole and checked against the pin before a
- *   byte is sent. Other bytes than pinned: the drift is recorded and the answer is ARCHIVE_DRIFT (409),
- *   never silently different content.
+ * - Otherwise: the upstream's bytes, one download per path at a time (see {@link ArchiveDownloads}):
+ *   pinned and stored when they check out; for a pinned path whose bytes are gone, served only when
+ *   they match the pin (else ARCHIVE_DRIFT, 409), never silently different content.
  */
 export class ArchiveCache {
   readonly #store: ArchiveStore;
   readonly #pins: PinStore;
   readonly #logger: Logger;
-  readonly #flights = new Map<string, Promise<Flight>>();
-  /** Downloads still being completed (pinned, stored) after their clients got the headers. */
-  readonly #finishing = new Set<Promise<void>>();
   readonly #shasums: UpstreamShasums;
   readonly #source: UpstreamArchives;
+  readonly #downloads: ArchiveDownloads;
   readonly #templates: ProjectTemplates;
 
   constructor(options: ArchiveCacheOptions) {
@@ -62,6 +50,7 @@ export class ArchiveCache {
     this.#shasums = new UpstreamShasums(options.upstream);
     this.#source = new UpstreamArchives(options.upstream, options.store, options.missingTtlMs ?? 60_000, options.logger);
     this.#templates = new ProjectTemplates(options.upstream);
+    this.#downloads = new ArchiveDownloads({ store: this.#store, pins: this.#pins, source: this.#source, shasums: this.#shasums, logger: this.#logger });
   }
 
   get pins(): PinStore {
@@ -74,19 +63,16 @@ export class ArchiveCache {
 
   /** Downloads in progress. */
   get inFlight(): number {
-    return this.#flights.size;
+    return this.#downloads.size;
   }
 
   stats(): ArchiveStoreStats & { readonly downloads: number; readonly driftsSeen: number } {
-    return { ...this.#store.stats(), downloads: this.#flights.size, driftsSeen: this.#pins.driftsSeen };
+    return { ...this.#store.stats(), downloads: this.#downloads.size, driftsSeen: this.#pins.driftsSeen };
   }
 
   /** Resolves when every download has been completed (pinned and stored, or given up). */
   async idle(): Promise<void> {
-    while (this.#flights.size > 0 || this.#finishing.size > 0) {
-      await Promise.allSettled([...this.#flights.values(), ...this.#finishing]);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await this.#downloads.idle();
   }
 
   /** Changes whenever a pin of `packageName` changes: part of the memo key of its rendered metadata. */
@@ -103,7 +89,7 @@ export class ArchiveCache {
     const pin = this.#pins.get(path);
     if (!pin) return upstreamShasum;
     if (upstreamShasum !== undefined && upstreamShasum !== '' && upstreamShasum.toLowerCase() !== pin.sha1) {
-      this.#noteDrift(pin, upstreamShasum.toLowerCase(), 'metadata');
+      noteDrift(this.#pins, this.#logger, pin, upstreamShasum.toLowerCase(), 'metadata');
     }
     return pin.sha1;
   }
@@ -188,143 +174,11 @@ export class ArchiveCache {
           return { outcome: 'hit', headers: pinnedHeaders(request.path, pin), body };
         }
       }
-      let outcome: ArchiveOutcome = 'join';
-      let flight = this.#flights.get(request.path);
-      if (!flight) {
-        outcome = pin ? 'verified' : 'miss';
-        flight = pin ? this.#verify(request, pin) : this.#download(request);
-      }
-      const { fill, headers, upstreamMs } = await flight;
-      const body = fill.body();
+      const answer = await this.#downloads.open(request, pin);
       // The download finished and let go of its file between our lookup and now: look again.
-      if (body) return { outcome, headers, body, ...(outcome === 'join' ? {} : { upstreamMs }) };
+      if (answer) return answer;
       if (attempt >= 2) throw new RepogateError('INTERNAL', `the download of ${request.path} ended before it could be read`);
     }
-  }
-
-  /** Starts the one download of an unpinned path; clients follow it while it runs. */
-  #download(request: ArchiveRequest): Promise<Flight> {
-    const flight = (async (): Promise<Flight> => {
-      const expected = this.#shasums.expected(request);
-      const { response, upstreamMs } = await this.#source.open(request);
-      const fill = await this.#source.fillFor(response);
-      const contentLength = numberHeader(response.headers['content-length']);
-      const finishing = this.#finishDownload(request, fill, response.body, expected, contentLength);
-      this.#finishing.add(finishing);
-      void finishing.finally(() => this.#finishing.delete(finishing));
-      return { fill, headers: upstreamHeaders(response), upstreamMs };
-    })();
-    this.#track(request.path, flight);
-    return flight;
-  }
-
-  async #finishDownload(
-    request: ArchiveRequest,
-    fill: ArchiveFill,
-    body: Readable,
-    expected: Promise<string | undefined>,
-    contentLength: number | undefined,
-  ): Promise<void> {
-    const { path, packageName } = request;
-    let kept = false;
-    let failed = false;
-    try {
-      await fill.run(body);
-      const result = await fill.done;
-      if (contentLength !== undefined && result.size !== contentLength) {
-        this.#logger.warn({ path, size: result.size, contentLength }, 'archive shorter or longer than announced; not pinned or cached');
-        return;
-      }
-      const shasum = await expected;
-      if (shasum !== undefined && shasum !== result.sha1) {
-        this.#logger.warn(
-          { path, package: packageName, sha1: result.sha1, metadataShasum: shasum },
-          'archive bytes do not match the shasum in the upstream metadata; not pinned or cached',
-        );
-        return;
-      }
-      // With the disk cache on, a pin stands for bytes repogate holds: what it could not store (too
-      // large, a full disk) is not pinned. Off, pins alone keep the upstream's later bytes out.
-      if (this.#store.enabled) {
-        kept = await this.#store.commit(fill.file, result.sha1, result.size);
-        if (!kept) return;
-      }
-      const held = await this.#pins.pin({ path, packageName, sha1: result.sha1, size: result.size });
-      if (held.sha1 !== result.sha1) this.#noteDrift(held, result.sha1, 'download');
-    } catch (error) {
-      // A failed download is not to be followed: the next request starts a new one.
-      this.#flights.delete(path);
-      failed = true;
-      this.#logger.warn({ path, err: error instanceof Error ? error.message : String(error) }, 'archive download failed; not pinned or cached');
-    } finally {
-      if (!kept) await unlink(fill.file).catch(() => undefined);
-      if (!failed) {
-        // Let clients that are about to follow this download attach their readers first.
-        await new Promise((resolve) => setImmediate(resolve));
-        this.#flights.delete(path);
-      }
-      await fill.release();
-    }
-  }
-
-  /** Downloads a pinned path whose bytes are not stored, whole, and serves it only if it matches the pin. */
-  #verify(request: ArchiveRequest, pin: ArchivePin): Promise<Flight> {
-    const flight = (async (): Promise<Flight> => {
-      const { response, upstreamMs } = await this.#source.open(request);
-      const fill = await this.#source.fillFor(response);
-      let kept = false;
-      try {
-        await fill.run(response.body);
-        const result = await fill.done;
-        if (result.sha1 !== pin.sha1 || result.size !== pin.size) {
-          this.#noteDrift(pin, result.sha1, 'download');
-          throw new RepogateError(
-            'ARCHIVE_DRIFT',
-            `the upstream now serves different bytes for ${request.path} (sha1 ${result.sha1}) than repogate pinned (sha1 ${pin.sha1}), and the pinned bytes are no longer cached; the operator can see this with "repogate cache drift"`,
-          );
-        }
-        kept = await this.#store.commit(fill.file, result.sha1, result.size);
-        // Readers use the open file handle: without the cache, the file can go now.
-        return { fill, headers: pinnedHeaders(request.path, pin), upstreamMs };
-      } catch (error) {
-        await fill.release();
-        throw error;
-      } finally {
-        if (!kept) await unlink(fill.file).catch(() => undefined);
-      }
-    })();
-    this.#track(request.path, flight, (settled) => {
-      // Let the clients that waited for this download attach their readers first.
-      setImmediate(() => {
-        this.#flights.delete(request.path);
-        if (settled) void settled.fill.release();
-      });
-    });
-    return flight;
-  }
-
-  #track(path: string, flight: Promise<Flight>, onVerified?: (settled: Flight | undefined) => void): void {
-    this.#flights.set(path, flight);
-    flight.then(
-      (settled) => onVerified?.(settled),
-      () => {
-        if (onVerified) onVerified(undefined);
-        else this.#flights.delete(path);
-      },
-    );
-  }
-
-  #noteDrift(pin: ArchivePin, upstreamSha1: string, seenIn: 'metadata' | 'download'): void {
-    this.#pins.noteDrift(pin, upstreamSha1).then(
-      (first) => {
-        if (!first) return;
-        this.#logger.warn(
-          { package: pin.packageName, path: pin.path, pinnedSha1: pin.sha1, upstreamSha1, seenIn },
-          'ARCHIVE DRIFT: the upstream republished a pinned archive with different bytes; repogate keeps serving the pinned bytes',
-        );
-      },
-      (error: unknown) => this.#logger.error({ path: pin.path, err: String(error) }, 'could not record an archive drift'),
-    );
   }
 }
 

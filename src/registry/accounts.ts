@@ -4,7 +4,8 @@ import { RepogateError, invalid, notFound } from '../errors.js';
 import type { Actor, RegistryContext } from './context.js';
 import type { AccountsTable } from './schema.js';
 import { hashPassword, verifyPassword } from './secrets.js';
-import { accountSources, assertSourceName, defaultSourceName } from './sources.js';
+import { assertSourceName } from './source-rules.js';
+import { accountSources, defaultSourceName } from './sources.js';
 import { assertEmail, assertMageId, assertName } from './validation.js';
 
 export interface Account {

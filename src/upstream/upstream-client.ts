@@ -4,10 +4,9 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Agent, request, type Dispatcher } from 'undici';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { CircuitBreaker } from './circuit-breaker.js';
 import { decodeBody, header, readLimited, upstreamFailure } from './upstream-bodies.js';
-import type { Metrics } from '../metrics/metrics.js';
 import type { UpstreamOptions, UpstreamStream } from './upstream-options.js';
+import { UpstreamGate, type UpstreamKind, type UpstreamMetrics } from './upstream-gate.js';
 import { UpstreamRefusals } from './upstream-refusals.js';
 import { UpstreamUrls } from './upstream-urls.js';
 
@@ -35,8 +34,7 @@ export class UpstreamClient implements DocumentSource {
   readonly #agent: Agent;
   /** Archives are streamed with node:http (see openStream). */
   readonly #streamAgents = { http: new HttpAgent({ keepAlive: true, maxSockets: 64 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
-  readonly #breaker: CircuitBreaker;
-  readonly #metrics: Pick<Metrics, 'upstreamRequests' | 'upstreamDuration' | 'upstreamErrors' | 'circuitState'> | undefined;
+  readonly #gate: UpstreamGate;
   readonly #userAgent: string;
   readonly source: string;
   readonly #githubAuthorization: string | undefined;
@@ -44,9 +42,8 @@ export class UpstreamClient implements DocumentSource {
   constructor(
     options: UpstreamOptions,
     logger: Logger,
-    metrics?: Pick<Metrics, 'upstreamRequests' | 'upstreamDuration' | 'upstreamErrors' | 'circuitState'>,
+    metrics?: UpstreamMetrics,
   ) {
-    this.#metrics = metrics;
     this.source = options.source ?? 'default';
     this.#urls = new UpstreamUrls({ url: options.url, metadataHosts: options.metadataHosts, source: this.source }, logger, metrics);
     this.baseUrl = this.#urls.baseUrl;
@@ -61,7 +58,7 @@ export class UpstreamClient implements DocumentSource {
         : `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
     this.#timeoutMs = options.timeoutMs;
     this.#maxBytes = options.maxDocumentBytes ?? 512 * 1024 * 1024;
-    this.#breaker = new CircuitBreaker(options.breaker ?? { failureThreshold: 5, openMs: 10_000 });
+    this.#gate = new UpstreamGate({ source: this.source, timeoutMs: options.timeoutMs, breaker: options.breaker ?? { failureThreshold: 5, openMs: 10_000 } }, metrics);
     this.#agent = new Agent({
       keepAliveTimeout: 30_000,
       connections: 64,
@@ -115,7 +112,7 @@ export class UpstreamClient implements DocumentSource {
     try {
       raw = await readLimited(response.body, this.#maxBytes);
     } catch (error) {
-      this.#breaker.failed();
+      this.#gate.bodyFailed();
       throw upstreamFailure(error, url, signal.aborted, this.#timeoutMs);
     }
     const body = await decodeBody(raw, header(response.headers, 'content-encoding'), url);
@@ -141,7 +138,7 @@ export class UpstreamClient implements DocumentSource {
    * credentials and `accept-encoding: identity` are set after them.
    */
   async openStream(url: URL, requestId?: string, extraHeaders: Readonly<Record<string, string>> = {}): Promise<UpstreamStream> {
-    const started = this.#admit();
+    const started = this.#gate.admit();
     return this.#openStream(url, requestId, extraHeaders, started);
   }
 
@@ -152,7 +149,7 @@ export class UpstreamClient implements DocumentSource {
    * for any other host.
    */
   async openArchive(url: URL, requestId?: string): Promise<UpstreamStream> {
-    const started = this.#admit();
+    const started = this.#gate.admit();
     let current = url;
     for (let hop = 0; ; hop++) {
       const response = await this.#openStream(current, requestId, {}, started);
@@ -189,9 +186,9 @@ export class UpstreamClient implements DocumentSource {
         req.end();
       });
     } catch (error) {
-      throw this.#failed('archive', error, url, timedOut);
+      throw this.#gate.failed('archive', error, url, timedOut);
     }
-    this.#answered('archive', response.statusCode ?? 0, started);
+    this.#gate.answered('archive', response.statusCode ?? 0, started);
     try {
       this.#refusals.check(response.statusCode ?? 0, url, 'archive');
     } catch (error) {
@@ -230,7 +227,7 @@ export class UpstreamClient implements DocumentSource {
 
   /** `closed` (normal), `open` (failing fast) or `half-open` (probing). */
   get circuit(): 'closed' | 'open' | 'half-open' {
-    return this.#breaker.state;
+    return this.#gate.circuit;
   }
 
   close(): Promise<void> {
@@ -246,9 +243,9 @@ export class UpstreamClient implements DocumentSource {
     requestId: string | undefined,
     signal: AbortSignal,
     body?: string,
-    kind: 'document' | 'notify' | 'advisories' = method === 'POST' ? 'notify' : 'document',
+    kind: Exclude<UpstreamKind, 'archive'> = method === 'POST' ? 'notify' : 'document',
   ): Promise<Dispatcher.ResponseData> {
-    const started = this.#admit();
+    const started = this.#gate.admit();
     try {
       const response = await request(url, {
         method,
@@ -259,26 +256,11 @@ export class UpstreamClient implements DocumentSource {
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
       });
-      this.#answered(kind, response.statusCode, started);
+      this.#gate.answered(kind, response.statusCode, started);
       return response;
     } catch (error) {
-      throw this.#failed(kind, error, url, signal.aborted);
+      throw this.#gate.failed(kind, error, url, signal.aborted);
     }
-  }
-
-  /** Lets a request through the circuit breaker (or refuses it) and returns when it started. */
-  #admit(): number {
-    const started = performance.now();
-    const waitMs = this.#breaker.admit();
-    this.#observeCircuit();
-    if (waitMs > 0) {
-      this.#metrics?.upstreamErrors.inc({ source: this.source, code: 'CIRCUIT_OPEN' });
-      throw new RepogateError(
-        'UPSTREAM_UNAVAILABLE',
-        `the upstream repository keeps failing; repogate will try it again in ${Math.ceil(waitMs / 1000)} s`,
-      );
-    }
-    return started;
   }
 
   /** The headers of a request: ours, the request id, and the organisation's credentials for the upstream's own origin only. */
@@ -289,31 +271,4 @@ export class UpstreamClient implements DocumentSource {
     else if (this.#githubAuthorization && url.protocol === 'https:' && url.hostname === 'api.github.com') all['authorization'] = this.#githubAuthorization;
     return all;
   }
-
-  /** An answer came (any status): the breaker and the metrics hear of it. */
-  #answered(kind: UpstreamKind, status: number, started: number): void {
-    if (status >= 500) this.#breaker.failed();
-    else this.#breaker.succeeded();
-    this.#observeCircuit();
-    this.#metrics?.upstreamRequests.inc({ source: this.source, kind, status: String(status) });
-    this.#metrics?.upstreamDuration.observe({ source: this.source, kind }, (performance.now() - started) / 1000);
-  }
-
-  /** No answer: the breaker and the metrics hear of it, and the error becomes a RepogateError. */
-  #failed(kind: UpstreamKind, error: unknown, url: URL, timedOut: boolean): RepogateError {
-    this.#breaker.failed();
-    this.#observeCircuit();
-    const translated = upstreamFailure(error, url, timedOut, this.#timeoutMs);
-    this.#metrics?.upstreamRequests.inc({ source: this.source, kind, status: 'error' });
-    this.#metrics?.upstreamErrors.inc({ source: this.source, code: translated.code });
-    return translated;
-  }
-
-  #observeCircuit(): void {
-    this.#metrics?.circuitState.set({ source: this.source }, { closed: 0, 'half-open': 1, open: 2 }[this.#breaker.state]);
-  }
 }
-
-type UpstreamKind = 'document' | 'archive' | 'notify' | 'advisories';
-
-

@@ -1,7 +1,8 @@
 import { text } from 'node:stream/consumers';
 import type { Command } from 'commander';
 import { RepogateError } from '../../errors.js';
-import { assertCanSeal, assertSourceName, type SourceView } from '../../registry/sources.js';
+import { assertCanSeal, assertSourceName } from '../../registry/source-rules.js';
+import type { SourceView } from '../../registry/sources.js';
 import { formatTime, renderTable } from '../output.js';
 import { readSecret } from '../read-secret.js';
 import { withSession } from '../session.js';
