@@ -30,6 +30,7 @@ import { startupWarnings } from './startup-warnings.js';
 import { createDefaultSource, createRegistrySource, type SourceShared } from './sources/source.js';
 import { SourceSet } from './sources/source-set.js';
 import { UpstreamClient } from './upstream/upstream-client.js';
+import { indexExcludes, indexLists } from './upstream/repository-index.js';
 import type { UpstreamRepository } from './upstream/upstream-repository.js';
 
 /** A running repogate: both listeners, and what tests may want to reach. */
@@ -204,7 +205,8 @@ function listenAdmin(
 async function packageKnown(repository: UpstreamRepository, name: string): Promise<boolean | undefined> {
   const ask = async (): Promise<boolean> => {
     const { index } = await repository.index();
-    if (index.nameSet) return index.nameSet.has(name);
+    if (indexLists(index, name)) return true;
+    if (indexExcludes(index, name)) return false;
     return (await repository.package(name, false)) !== undefined || (await repository.package(name, true)) !== undefined;
   };
   let timer: NodeJS.Timeout | undefined;

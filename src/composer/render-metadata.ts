@@ -1,6 +1,6 @@
 import { rulesAllow } from '../registry/rules.js';
 import type { EffectiveAccess } from '../access/access-rules.js';
-import type { RepositoryIndex } from '../upstream/repository-index.js';
+import { indexListsAll, type RepositoryIndex } from '../upstream/repository-index.js';
 import type { PackageSource } from '../upstream/upstream-repository.js';
 import type { DistIndex } from '../archives/dist-index.js';
 import { minifyVersions, type VersionEntry } from '../upstream/minified-metadata.js';
@@ -78,8 +78,8 @@ function rewriteEntry(
 export function visiblePackages(index: RepositoryIndex, access: EffectiveAccess): { names?: string[]; patterns?: string[] } {
   const allows = (name: string): boolean =>
     access.grants.some((g) => rulesAllow(g.rules, name)) && (access.scope === null || rulesAllow(access.scope, name));
-  if (index.names) return { names: index.names.filter(allows) };
-  // No list upstream: offer the key's own positive rules (narrowed by scope) as patterns. A name they
+  if (index.names && indexListsAll(index)) return { names: index.names.filter(allows) };
+  // No list upstream, or patterns besides it: offer the key's own positive rules (narrowed by scope) as patterns. A name they
   // admit that the upstream lacks is a 404, which Composer handles.
   const positive = (access.scope ?? access.grants.flatMap((g) => g.rules)).filter((r) => !r.negated).map((r) => r.glob);
   return { patterns: [...new Set(positive)].sort() };

@@ -1,7 +1,7 @@
 import { isRepogateError } from '../errors.js';
 import type { RequestFacts } from '../http/request-context.js';
 import type { IndexResult } from '../upstream/upstream-repository.js';
-import type { RepositoryIndex } from '../upstream/repository-index.js';
+import { indexListsAll, type RepositoryIndex } from '../upstream/repository-index.js';
 import type { RootMessages } from '../upstream/root-messages.js';
 import { errorAnswer, type Answer, type ComposerRequest } from './answer.js';
 import type { ComposerDeps } from './composer-deps.js';
@@ -43,12 +43,12 @@ export async function answerRoot(deps: ComposerDeps, request: ComposerRequest): 
 
 /**
  * The index of several sources as one root shows it: their package lists together when every one
- * lists its packages (else none: the key's own rules become the patterns), their messages, the
+ * lists all its packages (else none: the key's own rules become the patterns), their messages, the
  * latest change, and security advisories when any of them offers them.
  */
 function mergeIndexes(indexes: readonly RepositoryIndex[]): RepositoryIndex {
   const first = indexes[0]!;
-  const listed = indexes.every((index) => index.names !== null);
+  const listed = indexes.every(indexListsAll);
   const names = listed ? [...new Set(indexes.flatMap((index) => index.names ?? []))].sort() : null;
   return {
     ...first,

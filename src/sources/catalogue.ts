@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { indexListsAll } from '../upstream/repository-index.js';
 import type { Source } from './source.js';
 import type { SourceSet } from './source-set.js';
 
@@ -56,7 +57,7 @@ export async function searchSources(
 
 /**
  * The package names of the account's sources matching Composer's `filter` (a glob with `*`): from
- * the names a source lists, else from its own `list` URL; those the key may see, each once, sorted.
+ * the names a source lists when they are all it has, else from its own `list` URL (else its list); those the key may see, each once, sorted.
  */
 export async function listSources(
   sources: SourceSet,
@@ -71,7 +72,7 @@ export async function listSources(
     const source = await sources.ensure(name);
     const { index } = await source.repository.index();
     let listed: readonly string[];
-    if (index.names !== null) listed = index.names;
+    if (index.names !== null && (indexListsAll(index) || index.listUrl === null)) listed = index.names;
     else if (index.listUrl !== null) {
       const url = filter === undefined || filter === '' ? index.listUrl : `${index.listUrl}${index.listUrl.includes('?') ? '&' : '?'}filter=${encodeURIComponent(filter)}`;
       const parsed = listAnswer.safeParse(await getJson(source, url, 'list', logger));

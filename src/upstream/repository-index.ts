@@ -34,13 +34,27 @@ export interface RepositoryIndex {
 }
 
 /**
- * Whether the index rules `name` out: not in the list it gives, or matching none of its patterns.
- * False when the upstream doesn't say (packagist lists no names): only its metadata can tell.
+ * Whether the index rules `name` out: neither in the list it gives nor matching any of its patterns
+ * (Composer asks a repository that gives both for a name either admits). False when the upstream
+ * gives neither (packagist lists no names): only its metadata can tell.
  */
 export function indexExcludes(index: RepositoryIndex, name: string): boolean {
-  if (index.nameSet) return !index.nameSet.has(name);
-  if (index.patterns) return !index.patterns.some((pattern) => patternMatches(pattern, name));
-  return false;
+  if (index.nameSet === null && index.patterns === null) return false;
+  if (index.nameSet?.has(name) === true) return false;
+  return index.patterns?.some((pattern) => patternMatches(pattern, name)) !== true;
+}
+
+/**
+ * Whether the index names `name` itself (in `available-packages`, a provider, an inline package):
+ * then the upstream has it. A name only a pattern admits may still be absent.
+ */
+export function indexLists(index: RepositoryIndex, name: string): boolean {
+  return index.nameSet?.has(name) === true;
+}
+
+/** Whether the index's list is all the upstream has: a list, and no patterns admitting more. */
+export function indexListsAll(index: RepositoryIndex): boolean {
+  return index.names !== null && index.patterns === null;
 }
 
 /** `available-package-patterns` as Composer reads them: `*` matches any run of characters. */
@@ -131,14 +145,15 @@ export function buildIndex(rootDoc: CachedDocument, includeDocs: readonly Cached
   };
   if (layout === 'composer2') {
     // Lowercased as Composer reads them (and as the other layouts' names are): lookups use lowercase names.
-    // An empty list is no list, as Composer reads it.
+    // An empty list (or set of patterns) is none, as Composer reads it.
     const listed = stringList(root['available-packages']);
     const names = listed !== null && listed.length > 0 ? listed.map((n) => n.toLowerCase()).sort() : null;
+    const patterns = stringList(root['available-package-patterns']);
     return {
       ...base,
       names,
       nameSet: names ? new Set(names) : null,
-      patterns: stringList(root['available-package-patterns']),
+      patterns: patterns !== null && patterns.length > 0 ? patterns : null,
       metadataUrl: root['metadata-url'] as string,
       providersUrl: null,
       providerHashes: null,

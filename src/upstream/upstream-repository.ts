@@ -3,7 +3,7 @@ import type { CachedDocument } from '../cache/cached-document.js';
 import type { CacheOutcome, DocumentCache } from '../cache/document-cache.js';
 import { isObject, jsonOf } from '../cache/json-document.js';
 import { expandVersions, isDevVersion, type VersionEntry } from './minified-metadata.js';
-import { buildIndex, detectLayout, indexExcludes, providerIncludes, rootReferences, type RepositoryIndex } from './repository-index.js';
+import { buildIndex, detectLayout, indexExcludes, indexLists, providerIncludes, rootReferences, type RepositoryIndex } from './repository-index.js';
 import { isRepogateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { notEntitledCause, type UpstreamClient } from './upstream-client.js';
@@ -64,7 +64,7 @@ export class UpstreamRepository {
     const indexed = await this.index(requestId);
     if (indexExcludes(indexed.index, name)) return { has: false, source: undefined };
     const source = await this.package(name, dev, requestId, indexed);
-    if (source !== undefined || indexed.index.nameSet !== null) return { has: true, source };
+    if (source !== undefined || indexLists(indexed.index, name)) return { has: true, source };
     return { has: (await this.package(name, !dev, requestId, indexed)) !== undefined, source: undefined };
   }
 
@@ -80,7 +80,7 @@ export class UpstreamRepository {
     if (indexExcludes(index, name)) return 'absent';
     const doc = this.#cache.peekFresh(this.#metadataUrl(index, name, dev));
     if (doc?.status === 200) return this.#metadataSource(name, dev, doc, 'hit', 0);
-    if (index.nameSet !== null || doc?.status !== 404) return undefined;
+    if (indexLists(index, name) || doc?.status !== 404) return undefined;
     return this.#cache.peekFresh(this.#metadataUrl(index, name, !dev))?.status === 404 ? 'absent' : undefined;
   }
 
@@ -138,14 +138,14 @@ export class UpstreamRepository {
 
   async #package(name: string, dev: boolean, requestId: string | undefined, indexed: IndexResult | undefined): Promise<PackageSource | undefined> {
     const { index, outcome: indexOutcome, upstreamMs: indexMs, confirmedAt: indexConfirmedAt } = indexed ?? (await this.index(requestId));
-    if (index.nameSet && !index.nameSet.has(name)) return undefined;
+    if (indexExcludes(index, name)) return undefined;
     switch (index.layout) {
       case 'composer2': {
         const url = this.#upstream.metadataUrl(this.#metadataUrl(index, name, dev), 'metadata-url');
         const result = await this.#cache.get(url, { requestId });
         if (result.doc.status !== 200) {
           // Only a fresh answer is news (a remembered 404 was told already); a listed dev file may well be absent.
-          if (result.outcome === 'miss' && index.nameSet !== null && !dev) this.#warnRefused(name, 'lacks');
+          if (result.outcome === 'miss' && indexLists(index, name) && !dev) this.#warnRefused(name, 'lacks');
           return undefined;
         }
         return this.#metadataSource(name, dev, result.doc, result.outcome, result.upstreamMs + indexMs);

@@ -272,6 +272,13 @@ void describe('renderRoot: the root document, filtered to what the key may see',
     assert.deepEqual(visiblePackages(index, accessOf([['*/*']], ['magento/module-*', '!magento/module-b2b'])), { patterns: ['magento/module-*'] });
   });
 
+  void test('an upstream with a list and patterns besides it gets the positive rules as patterns: Composer asks for a name either admits', () => {
+    const index = indexOf(['magento/framework'], { patterns: ['mageplaza/*'] });
+    const body = bodyOf(renderRoot(index, accessOf([['magento/*'], ['mageplaza/*']]), base));
+    assert.deepEqual(body['available-package-patterns'], ['magento/*', 'mageplaza/*']);
+    assert.equal(body['available-packages'], undefined);
+  });
+
   void test("the upstream's warning and info are shown to the user", () => {
     const body = bodyOf(renderRoot(indexOf(names, { messages: { warning: 'maintenance tonight', info: 'hello' } }), accessOf([['*/*']]), base));
     assert.equal(body['warning'], 'maintenance tonight');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { revisionOf, type CachedDocument } from '../../src/cache/cached-document.js';
-import { buildIndex, indexExcludes, type RepositoryIndex } from '../../src/upstream/repository-index.js';
+import { buildIndex, indexExcludes, indexLists, indexListsAll, type RepositoryIndex } from '../../src/upstream/repository-index.js';
 
 /** The index repogate builds from a Composer 2 root document with these fields. */
 function composer2Index(fields: Record<string, unknown>): RepositoryIndex {
@@ -49,6 +49,26 @@ void describe('indexExcludes: whether a source rules a package out before its me
   void test('a lone * matches every name', () => {
     const index = composer2Index({ 'available-package-patterns': ['*'] });
     assert.equal(indexExcludes(index, 'any/thing'), false);
+  });
+
+  void test('with a list and patterns, a name either admits is not ruled out, as Composer reads them', () => {
+    const index = composer2Index({ 'available-packages': ['magento/framework'], 'available-package-patterns': ['mageplaza/*'] });
+    assert.equal(indexExcludes(index, 'magento/framework'), false);
+    assert.equal(indexExcludes(index, 'mageplaza/module-smtp'), false);
+    assert.equal(indexExcludes(index, 'magento/module-catalog'), true);
+    assert.equal(indexExcludes(index, 'amasty/base'), true);
+    // Listed: the upstream has it. Admitted by a pattern only: it may not.
+    assert.equal(indexLists(index, 'magento/framework'), true);
+    assert.equal(indexLists(index, 'mageplaza/module-smtp'), false);
+    assert.equal(indexListsAll(index), false);
+    assert.equal(indexListsAll(composer2Index({ 'available-packages': ['magento/framework'] })), true);
+  });
+
+  void test('empty patterns are no patterns, as Composer reads them', () => {
+    assert.equal(indexExcludes(composer2Index({ 'available-package-patterns': [] }), 'monolog/monolog'), false);
+    const listed = composer2Index({ 'available-packages': ['magento/framework'], 'available-package-patterns': [] });
+    assert.equal(indexExcludes(listed, 'monolog/monolog'), true);
+    assert.equal(indexListsAll(listed), true);
   });
 
   void test('without a list or patterns (packagist) nothing is ruled out: only the metadata can tell', () => {
