@@ -135,7 +135,9 @@ export class UsageRecorder {
       for (const [key, count] of downloads) {
         const [day = '', accountId = '', publicKey = '', name = ''] = key.split('\u0000');
         const group = `${day}\u0000${accountId}`;
-        grouped.set(group, [...(grouped.get(group) ?? []), { publicKey, package: name, count }]);
+        let counts = grouped.get(group);
+        if (counts === undefined) grouped.set(group, (counts = []));
+        counts.push({ publicKey, package: name, count });
       }
       for (const [group, counts] of grouped) {
         const [day = '', accountId = ''] = group.split('\u0000');

@@ -52,14 +52,17 @@ export class UsageService {
     });
   }
 
-  /** Adds download counts (per UTC day, key and package). */
+  /**
+   * Adds download counts (per UTC day, key and package): one upsert per 200 rows, each (key,
+   * package) at most once in `counts` (PostgreSQL refuses a row updated twice by one statement).
+   */
   async addDownloads(day: string, accountId: string, counts: readonly DownloadCount[]): Promise<void> {
     if (counts.length === 0) return;
     await this.#ctx.db.transaction().execute(async (trx) => {
-      for (const c of counts) {
+      for (let i = 0; i < counts.length; i += 200) {
         await trx
           .insertInto('download_counts')
-          .values({ day, public_key: c.publicKey, account_id: accountId, package: c.package, count: c.count })
+          .values(counts.slice(i, i + 200).map((c) => ({ day, public_key: c.publicKey, account_id: accountId, package: c.package, count: c.count })))
           .onConflict((oc) =>
             oc.columns(['day', 'public_key', 'package']).doUpdateSet({ count: sql<number>`download_counts.count + excluded.count` }),
           )

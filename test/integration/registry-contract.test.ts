@@ -282,6 +282,32 @@ for (const store of [sqliteStore, postgresStore]) {
       assert.deepEqual((await registry.keys.list(id)).map((k) => k.name), ['ci']);
     });
 
+    void test('download counts: a batch of hundreds in one go, added to what a day already has, per key and per package', async (t) => {
+      if (!available(t)) return;
+      const accountId = newAccountId();
+      await registry.accounts.create({ id: accountId, name: 'Counts' }, actor);
+      const key = (n: number): string => `K${String(n).padStart(31, '0')}`;
+      const names = Array.from({ length: 450 }, (_, i) => `vendor/module-${i}`);
+      const versionBefore = await registry.version();
+      await registry.usage.addDownloads('2030-01-02', accountId, names.map((name) => ({ publicKey: key(1), package: name, count: 1 })));
+      await registry.usage.addDownloads('2030-01-02', accountId, [
+        { publicKey: key(1), package: 'vendor/module-0', count: 2 },
+        { publicKey: key(2), package: 'vendor/module-0', count: 5 },
+      ]);
+      await registry.usage.addDownloads('2030-01-03', accountId, [{ publicKey: key(1), package: 'vendor/module-1', count: 4 }]);
+      assert.equal(await registry.version(), versionBefore, 'download counts are not a registry change');
+
+      const perKey = await registry.usage.downloadsPerKey('2030-01-01', accountId);
+      assert.deepEqual(Object.fromEntries(perKey), { [key(1)]: 450 + 2 + 4, [key(2)]: 5 });
+      const perPackage = await registry.usage.downloadsPerPackage('2030-01-01', { accountId });
+      assert.equal(perPackage.length, 450);
+      assert.deepEqual(perPackage.slice(0, 2), [
+        { package: 'vendor/module-0', count: 1 + 2 + 5 },
+        { package: 'vendor/module-1', count: 1 + 4 },
+      ]);
+      assert.deepEqual(await registry.usage.downloadsPerPackage('2030-01-03', { publicKey: key(1) }), [{ package: 'vendor/module-1', count: 4 }]);
+    });
+
     void test('downloads tokens: generate, verify, replace, refused while suspended', async (t) => {
       if (!available(t)) return;
       const id = newAccountId();
