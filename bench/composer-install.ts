@@ -3,8 +3,9 @@
  * straight to the (mock) upstream; through nginx with `proxy_cache`, cold and warm (the reference for
  * warm installs); through a cold repogate, a warm one (metadata and archives cached), and the warm one
  * with the upstream down. Every run uses a fresh project directory and an empty Composer cache, as a
- * CI job does. In each round both proxies run side by side: a cold install through each, then pairs
- * of warm installs, one through each, back to back and in alternating order — most of a warm install
+ * CI job does. In each round both proxies run side by side: a cold install through each, warm
+ * installs that are not timed, then pairs of warm installs, one through each, back to back and in
+ * alternating order — most of a warm install
  * is Composer's own work (unzipping), so only installs close in time compare fairly on a shared
  * machine.
  */
@@ -58,6 +59,7 @@ export async function benchComposerInstall(options: InstallBenchOptions): Promis
   const figures: InstallFigures = { direct: [], cold: [], warm: [], warmUpstreamDown: [], nginxCold: [], nginxWarm: [], upstreamRequestsWarm: 0 };
   let upstreamRequestsWarm = 0;
   const warmPairs = 5;
+  const warmUpInstalls = 5;
   const round = async (r: number): Promise<void> => {
     // repogate as `npm start` runs it (its own process, access log on), as nginx runs in its own.
     const { dataDir, authorizations } = await seedRegistry(1, 1);
@@ -75,15 +77,18 @@ export async function benchComposerInstall(options: InstallBenchOptions): Promis
         async () => void figures.cold.push(await timedInstall(work, `cold-${r}`, repogate.url, auth)),
         async () => void (nginx && figures.nginxCold.push(await timedInstall(work, `nginx-cold-${r}`, nginx.url, undefined))),
       );
-      // One warm install through each, not timed: the cold installs ran only repogate's miss paths,
-      // so V8 would still be compiling its hit paths during the first timed ones (a third of
-      // repogate's CPU in the first warm installs was optimising compilation). A server that has been
-      // up for a while has them compiled; nginx gets the same install, for symmetry.
-      await both(
-        r % 2 === 1,
-        async () => void (await timedInstall(work, `warm-up-${r}`, repogate.url, auth)),
-        async () => void (nginx && (await timedInstall(work, `nginx-warm-up-${r}`, nginx.url, undefined))),
-      );
+      // Warm installs through each, not timed, until repogate runs as a server that has been up for a
+      // while: the cold installs ran only its miss paths, and V8 goes on compiling the hit paths for
+      // several installs (in a trace, TurboFan compiled 40-80 ms' worth per install up to about the
+      // eighth, a third of repogate's CPU in them; nginx has nothing to compile). nginx gets the same
+      // installs, for symmetry.
+      for (let w = 0; w < warmUpInstalls; w++) {
+        await both(
+          (r + w) % 2 === 1,
+          async () => void (await timedInstall(work, `warm-up-${r}-${w}`, repogate.url, auth)),
+          async () => void (nginx && (await timedInstall(work, `nginx-warm-up-${r}-${w}`, nginx.url, undefined))),
+        );
+      }
       // Warm: both caches filled; pairs of installs, one through each, back to back.
       for (let pair = 0; pair < warmPairs; pair++) {
         await both(
