@@ -28,10 +28,9 @@ import { createRegistry, type Registry } from './registry/registry.js';
 import { startRetention } from './registry/retention.js';
 import { startupWarnings } from './startup-warnings.js';
 import { createDefaultSource, createRegistrySource, type SourceShared } from './sources/source.js';
+import { sourcesPackageKnown } from './sources/package-known.js';
 import { SourceSet } from './sources/source-set.js';
 import { UpstreamClient } from './upstream/upstream-client.js';
-import { indexExcludes, indexLists } from './upstream/repository-index.js';
-import type { UpstreamRepository } from './upstream/upstream-repository.js';
 
 /** A running repogate: both listeners, and what tests may want to reach. */
 export interface RunningRepogate {
@@ -116,7 +115,7 @@ async function start(config: Config, logger: Logger, options: StartOptions, clos
   };
   const composerServer = listenComposer(composerDeps, config, closers);
   const packageNames = async (): Promise<readonly string[] | null> => (await repository.index()).index.names;
-  const adminServer = listenAdmin(config, logger, registry, metrics, { composerUrl: () => serverUrl(composerServer), packageKnown: (name) => packageKnown(repository, name), packageNames }, closers);
+  const adminServer = listenAdmin(config, logger, registry, metrics, { composerUrl: () => serverUrl(composerServer), packageKnown: sourcesPackageKnown(sources), packageNames }, closers);
   try {
     await Promise.all([listening(composerServer), listening(adminServer)]);
   } catch (error) {
@@ -195,27 +194,6 @@ function listenAdmin(
   const server = createServer(withMetricsRoute(app, metricsHandler(metrics, registry, config.adminToken)));
   closers.add('admin listener', () => stopServer(server, 2_000));
   return server.listen(config.adminPort, config.adminHost);
-}
-
-/**
- * Whether the upstream has a package, for access explanations: its package list when the root
- * document gives one, else its metadata (both through the metadata cache); undefined when the
- * upstream can't be asked within 5 s.
- */
-async function packageKnown(repository: UpstreamRepository, name: string): Promise<boolean | undefined> {
-  const ask = async (): Promise<boolean> => {
-    const { index } = await repository.index();
-    if (indexLists(index, name)) return true;
-    if (indexExcludes(index, name)) return false;
-    return (await repository.package(name, false)) !== undefined || (await repository.package(name, true)) !== undefined;
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 5_000)));
-  try {
-    return await Promise.race([ask().catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Undefined when ready, else what is not (for `/readyz`). */

@@ -50,8 +50,10 @@ export interface AccessExplanation {
   readonly grants: readonly GrantExplanation[];
   /** The key's scope, which can only narrow the grants; null when the key has none. */
   readonly scope: { readonly rules: readonly string[]; readonly match: RuleMatch | null; readonly allows: boolean } | null;
-  /** Whether the upstream lists the package: null when not asked (or it could not be asked). */
+  /** Whether one of the account's sources has the package: null when not asked (or they could not be asked). */
   readonly knownUpstream: boolean | null;
+  /** The first of the account's sources that has the package; null when none has it, or not asked. */
+  readonly knownSource: string | null;
   readonly checks: readonly ExplanationCheck[];
   readonly today: string;
 }
@@ -61,9 +63,15 @@ export interface ExplainRequest {
   readonly packageName: string;
   /** The client address to check the key's networks against; undefined: not checked. */
   readonly address?: string | undefined;
-  /** Asks the upstream (through repogate's cache) whether it has the package; undefined: not asked. */
-  readonly packageKnown?: ((name: string) => Promise<boolean | undefined>) | undefined;
+  /** Asks the account's sources (through repogate's cache) whether they have the package; undefined: not asked. */
+  readonly packageKnown?: PackageKnown | undefined;
 }
+
+/**
+ * The first of `sources` (an account's, in order) that has the package; null when none of them has
+ * it; undefined when that could not be told (a source could not be asked).
+ */
+export type PackageKnown = (name: string, sources: readonly string[]) => Promise<string | null | undefined>;
 
 /**
  * Explains the access decision for one key and one package. The decision is taken by the proxy's
@@ -88,8 +96,9 @@ export async function explainAccess(registry: Registry, request: ExplainRequest)
   const scopeMatch = principal.scope === null ? null : matchOf(principal.scope, name);
   const scope =
     principal.scope === null ? null : { rules: principal.scope.map((r) => r.source), match: scopeMatch, allows: scopeMatch?.effect === 'allow' };
-  let knownUpstream: boolean | null = null;
-  if (request.packageKnown) knownUpstream = (await request.packageKnown(name).catch(() => undefined)) ?? null;
+  const known = request.packageKnown ? await request.packageKnown(name, principal.sources).catch(() => undefined) : undefined;
+  const knownUpstream = known === undefined ? null : known !== null;
+  const knownSource = known ?? null;
 
   return {
     publicKey: principal.publicKey,
@@ -101,7 +110,8 @@ export async function explainAccess(registry: Registry, request: ExplainRequest)
     grants,
     scope,
     knownUpstream,
-    checks: checksOf(principal, today, request.address, name, grants, scope, knownUpstream, request.packageKnown !== undefined),
+    knownSource,
+    checks: checksOf(principal, today, request.address, name, grants, scope, knownSource, knownUpstream, request.packageKnown !== undefined),
     today,
   };
 }
@@ -132,6 +142,7 @@ function checksOf(
   name: string,
   grants: readonly GrantExplanation[],
   scope: AccessExplanation['scope'],
+  knownSource: string | null,
   knownUpstream: boolean | null,
   upstreamAsked: boolean,
 ): ExplanationCheck[] {
@@ -182,17 +193,16 @@ function checksOf(
   if (scope !== null) {
     checks.push({ check: 'scope', ok: scope.allows, detail: `the key's scope ${scope.rules.join(', ')}: ${describeMatch(scope.match, name)}` });
   }
-  if (upstreamAsked) {
-    checks.push({
-      check: 'upstream',
-      ok: knownUpstream,
-      detail:
-        knownUpstream === null
-          ? 'the upstream could not be asked whether it has the package'
-          : knownUpstream
-            ? `the upstream has ${name}`
-            : `the upstream does not list ${name} (a typo, or a package of another repository)`,
-    });
-  }
+  if (upstreamAsked) checks.push({ check: 'upstream', ok: knownUpstream, detail: upstreamDetail(principal.sources, name, knownSource, knownUpstream) });
   return checks;
+}
+
+/** What the sources said, in the words of an account that reads the upstream alone, or several sources. */
+function upstreamDetail(sources: readonly string[], name: string, knownSource: string | null, knownUpstream: boolean | null): string {
+  const onlyDefault = sources.length === 1 && sources[0] === 'default';
+  if (knownUpstream === null) return onlyDefault ? 'the upstream could not be asked whether it has the package' : `the account's sources (${sources.join(', ')}) could not all be asked whether they have the package`;
+  if (knownUpstream) return onlyDefault ? `the upstream has ${name}` : `the source "${knownSource}" has ${name}`;
+  return onlyDefault
+    ? `the upstream does not list ${name} (a typo, or a package of another repository)`
+    : `none of the account's sources (${sources.join(', ')}) has ${name} (a typo, or a package of another repository)`;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { explainAccess, type AccessExplanation } from '../access/explain-access.js';
+import { explainAccess, type AccessExplanation, type PackageKnown } from '../access/explain-access.js';
 import { invalid } from '../errors.js';
 import type { Account } from '../registry/accounts.js';
 import type { AuditEvent, AuditFilter } from '../registry/audit.js';
@@ -11,8 +11,7 @@ import type { DownloadToken } from '../registry/tokens.js';
 import { grantView, grantWarningDays, type AdminService, type GrantView } from './admin-service.js';
 import { assertOperator, type Caller } from './caller.js';
 
-/** Whether the upstream has a package; undefined when it can't tell. */
-export type PackageKnown = (name: string) => Promise<boolean | undefined>;
+export type { PackageKnown } from '../access/explain-access.js';
 
 /** Where the operator's page gets the upstream's package names (null: the upstream does not list them). */
 export type PackageNames = () => Promise<readonly string[] | null>;

@@ -192,4 +192,27 @@ void describe('sources: several upstreams behind one repogate URL, with real Com
     assert.equal(drift.code, 0);
     assert.match(drift.stdout, /the source packagist serves the pinned bytes/);
   });
+
+  void test("an access explanation asks the key's sources in order and names the one that has the package", async () => {
+    const explain = async (key: TestKey, name: string): Promise<{ knownUpstream: boolean | null; knownSource: string | null; checks: Array<{ check: string; ok: boolean | null; detail: string }> }> => {
+      const res = await fetch(`${repogate.adminUrl}/api/v1/access/explain?key=${key.publicKey}&package=${encodeURIComponent(name)}`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      assert.equal(res.status, 200);
+      return (await res.json()) as { knownUpstream: boolean | null; knownSource: string | null; checks: Array<{ check: string; ok: boolean | null; detail: string }> };
+    };
+    const upstreamCheck = (e: Awaited<ReturnType<typeof explain>>) => e.checks.find((c) => c.check === 'upstream');
+
+    const alpha = await explain(keyA, 'merchant-a/module-alpha');
+    assert.deepEqual([alpha.knownUpstream, alpha.knownSource], [true, 'merchant-a']);
+    assert.equal(upstreamCheck(alpha)?.detail, 'the source "merchant-a" has merchant-a/module-alpha');
+    const monolog = await explain(keyA, 'monolog/monolog');
+    assert.deepEqual([monolog.knownUpstream, monolog.knownSource], [true, 'packagist'], 'the second source, asked by its metadata (packagist lists no names)');
+    const beta = await explain(keyA, 'merchant-b/module-beta');
+    assert.deepEqual([beta.knownUpstream, beta.knownSource], [false, null], "merchant B's package is in none of merchant A's sources");
+    assert.equal(upstreamCheck(beta)?.ok, false);
+    assert.match(upstreamCheck(beta)?.detail ?? '', /^none of the account's sources \(merchant-a, packagist\) has merchant-b\/module-beta/);
+    const audit = await explain(agencyKey, 'acme/module-audit-log');
+    assert.deepEqual([audit.knownUpstream, audit.knownSource], [true, 'default']);
+  });
 });

@@ -173,14 +173,17 @@ void describe('access explain: why a key can or cannot install a package (CLI an
       const api = accessExplanationResponse.parse(res.body);
       const fromCli = await explainCli(key, pkg);
       assert.equal(api.knownUpstream, true, `${pkg} is on the mock upstream`);
+      assert.equal(api.knownSource, 'default');
       assert.deepEqual(
-        { ...api, knownUpstream: null, checks: api.checks.filter((c) => c.check !== 'upstream') },
+        { ...api, knownUpstream: null, knownSource: null, checks: api.checks.filter((c) => c.check !== 'upstream') },
         fromCli,
         `${key.publicKey} ${pkg}`,
       );
     }
     const typo = accessExplanationResponse.parse((await explainApi(`key=${keys.plain.publicKey}&package=magento/module-catalgo`)).body);
     assert.equal(typo.knownUpstream, false);
+    assert.equal(typo.knownSource, null);
+    assert.match(typo.checks.at(-1)?.detail ?? '', /^the upstream does not list magento\/module-catalgo/);
     assert.equal(typo.checks.at(-1)?.check, 'upstream');
     assert.equal(typo.checks.at(-1)?.ok, false);
 

@@ -185,7 +185,8 @@ export const accessExplanationResponse = z.object({
     }),
   ),
   scope: z.object({ rules: z.array(z.string()), match: ruleMatch, allows: z.boolean() }).nullable(),
-  knownUpstream: z.boolean().nullable().describe('whether the upstream lists the package; null when it could not be asked'),
+  knownUpstream: z.boolean().nullable().describe("whether one of the account's sources has the package; null when they could not be asked"),
+  knownSource: z.string().nullable().describe("the first of the account's sources that has the package; null when none has it or they were not asked"),
   checks: z.array(
     z.object({
       check: z.enum(['key-status', 'key-expiry', 'key-address', 'account-status', 'grants', 'scope', 'upstream']),
