@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { composerInstalled } from '../test/helpers/composer.js';
 import { benchArchiveStreaming } from './archive-streaming.js';
-import { benchComposerInstall, median } from './composer-install.js';
+import { benchComposerInstall, median, medianInterval } from './composer-install.js';
 import { measureHotPathCosts } from './hot-path-costs.js';
 import { placement } from './cores.js';
 import { benchInstructions, valgrindAvailable } from './instructions.js';
@@ -189,10 +189,11 @@ async function install(): Promise<void> {
       // back, while the machine drifts between pairs (by a third within one run here).
       const ratios = figures.warm.map((ms, i) => ms / figures.nginxWarm[i]!);
       const ratio = median(ratios);
+      const [low, high] = medianInterval(ratios);
       add({
         benchmark: `composer install (~200 packages, ${layout} upstream), warm repogate`,
         figure: seconds(warm),
-        reference: `nginx proxy_cache warm ${seconds(nginxWarm)} (cold ${seconds(median(figures.nginxCold))}); median of ${ratios.length} back-to-back pairs' ratios (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+        reference: `nginx proxy_cache warm ${seconds(nginxWarm)} (cold ${seconds(median(figures.nginxCold))}); median of ${ratios.length} back-to-back pairs' ratios (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; the median's 95 % interval ${low.toFixed(2)}–${high.toFixed(2)})`,
         target: '≤ 1.00 × reference',
         result: `${ratio.toFixed(2)} × — ${verdict(ratio <= 1)}`,
         met: ratio <= 1,
