@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { requireComposer, runComposer, writeComposerProject, type ComposerRun } from '../helpers/composer.js';
-import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream/index.js';
-import { createTestKey, defineStandardEntitlements, startTestRepogate, type TestKey, type TestRepogate } from '../helpers/repogate.js';
+import type { MockUpstream } from '../helpers/mock-upstream/index.js';
+import { startStack, type TestKey, type TestRepogate, type TestStack } from '../helpers/repogate.js';
 
 const output = (run: ComposerRun): string => `${run.stdout}\n${run.stderr}`;
 
@@ -15,6 +15,7 @@ const output = (run: ComposerRun): string => `${run.stdout}\n${run.stderr}`;
  * and so must repogate.
  */
 void describe('composer through repogate, against an upstream that lists some packages and admits others by pattern', () => {
+  let stack: TestStack;
   let upstream: MockUpstream;
   let repogate: TestRepogate;
   let work: string;
@@ -22,15 +23,12 @@ void describe('composer through repogate, against an upstream that lists some pa
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'repogate-patterns-'));
-    upstream = await startMockUpstream({ layout: 'composer2' });
+    stack = await startStack({ grants: ['open-source', 'marketplace'] });
+    ({ upstream, repogate, key: developer } = stack);
     upstream.setRootFields({ 'available-packages': ['magento/framework'], 'available-package-patterns': ['mageplaza/*'] });
-    repogate = await startTestRepogate({ upstream });
-    await defineStandardEntitlements(repogate.registry);
-    developer = await createTestKey(repogate.registry, { grants: ['open-source', 'marketplace'] });
   });
   after(async () => {
-    await repogate.stop();
-    await upstream.close();
+    await stack.close();
     await rm(work, { recursive: true, force: true });
   });
 
