@@ -36,6 +36,11 @@ const { values } = parseArgs({
 });
 const rounds = Number(values.rounds);
 const load = { rounds, seconds: Number(values.seconds), connections: Number(values.connections) };
+/**
+ * The load of the paired wrk comparisons: four times the rounds, shorter, and the median of each
+ * round's ratio (the two runs of a round are back to back, so the machine's drift cancels out).
+ */
+const pairedLoad = { ...load, rounds: load.rounds * 4, seconds: Math.max(2, Math.round(load.seconds * 0.6)) };
 const only = new Set((values.only ?? []).flatMap((o) => o.split(',')));
 const wanted = (name: string): boolean => only.size === 0 || only.has(name);
 
@@ -61,19 +66,23 @@ function spread(ratios: readonly number[], of: string): string {
   return `median of ${ratios.length} ${of}' ratios (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; the median's 95 % interval ${low.toFixed(2)}–${high.toFixed(2)})`;
 }
 
+/** The verdict of two servers expected to be equally fast: the median ratio at most 5 % below 1. */
+function withinFivePercent(ratios: readonly number[]): Pick<Row, 'target' | 'result' | 'met'> {
+  const change = median(ratios) - 1;
+  const met = change >= -0.05;
+  return { target: 'within 5 %', result: `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} % — ${verdict(met)}`, met };
+}
+
 function add(row: Row): void {
   rows.push(row);
   console.error(`  ${row.benchmark}: ${row.figure} (reference ${row.reference}; target ${row.target}) → ${row.result}`);
 }
 
 async function metadata(): Promise<void> {
-  // Four times the rounds, shorter, and the median of each round's ratio: the two runs of a round
-  // are back to back, so the machine's drift between rounds (±15 % here) cancels out of each ratio.
   // With six rounds of 5 s the ratios spread over 0.74–1.17 and the median moved by ±0.04 from run
-  // to run, as much as the margin it is judged by.
-  const metadataLoad = { ...load, rounds: load.rounds * 4, seconds: Math.max(2, Math.round(load.seconds * 0.6)) };
-  console.error(`warm metadata: repogate vs a bare node:http server, wrk -c${load.connections}, ${metadataLoad.seconds} s runs, ${metadataLoad.rounds} rounds in rotating order, ${placement}…`);
-  const figures = await benchWarmMetadata(metadataLoad);
+  // to run, as much as the margin it is judged by; hence pairedLoad.
+  console.error(`warm metadata: repogate vs a bare node:http server, wrk -c${load.connections}, ${pairedLoad.seconds} s runs, ${pairedLoad.rounds} rounds in rotating order, ${placement}…`);
+  const figures = await benchWarmMetadata(pairedLoad);
   results['warm-metadata'] = figures;
   const subject = median(figures.subject);
   const reference = median(figures.reference);
@@ -105,42 +114,33 @@ async function instructions(): Promise<void> {
 }
 
 async function keys(): Promise<void> {
-  // Two servers expected to be equally fast: four times the rounds, shorter, and the median of each
-  // round's ratio (the two runs of a round are back to back, so the machine's drift cancels out).
-  // With six rounds the median still moved between −6 % and +10 % from run to run of one build.
-  const keyLoad = { ...load, rounds: load.rounds * 4, seconds: Math.max(2, Math.round(load.seconds * 0.6)) };
-  console.error(`registry size: 100,000 keys vs 10 (10 keys used in turn), ${keyLoad.rounds} alternating rounds of ${keyLoad.seconds} s…`);
-  const figures = await benchRegistrySize(keyLoad);
+  // Two servers expected to be equally fast. With six rounds the median still moved between −6 % and
+  // +10 % from run to run of one build; hence pairedLoad.
+  console.error(`registry size: 100,000 keys vs 10 (10 keys used in turn), ${pairedLoad.rounds} alternating rounds of ${pairedLoad.seconds} s…`);
+  const figures = await benchRegistrySize(pairedLoad);
   results['registry-size'] = figures;
   const big = median(figures.subject);
   const small = median(figures.reference);
   const ratios = figures.subject.map((rps, i) => rps / figures.reference[i]!);
-  const change = median(ratios) - 1;
   add({
     benchmark: 'warm metadata with 100,000 keys in the registry',
     figure: rate(big),
     reference: `10 keys ${rate(small)}; ${spread(ratios, 'rounds')}`,
-    target: 'within 5 %',
-    result: `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} % — ${verdict(change >= -0.05)}`,
-    met: change >= -0.05,
+    ...withinFivePercent(ratios),
   });
 }
 
 async function sources(): Promise<void> {
-  // As for the registry size: two servers expected to be equally fast, so more and shorter rounds.
-  const sourcesLoad = { ...load, rounds: load.rounds * 4, seconds: Math.max(2, Math.round(load.seconds * 0.6)) };
-  console.error(`sources: accounts reading three sources vs the default upstream alone, ${sourcesLoad.rounds} alternating rounds of ${sourcesLoad.seconds} s…`);
-  const figures = await benchSources(sourcesLoad);
+  // As for the registry size: two servers expected to be equally fast.
+  console.error(`sources: accounts reading three sources vs the default upstream alone, ${pairedLoad.rounds} alternating rounds of ${pairedLoad.seconds} s…`);
+  const figures = await benchSources(pairedLoad);
   results['sources'] = figures;
   const ratios = figures.subject.map((rps, i) => rps / figures.reference[i]!);
-  const change = median(ratios) - 1;
   add({
     benchmark: 'warm metadata, accounts reading three sources (the package from the second)',
     figure: rate(median(figures.subject)),
     reference: `default upstream alone ${rate(median(figures.reference))}; ${spread(ratios, 'rounds')}`,
-    target: 'within 5 %',
-    result: `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} % — ${verdict(change >= -0.05)}`,
-    met: change >= -0.05,
+    ...withinFivePercent(ratios),
   });
 }
 
