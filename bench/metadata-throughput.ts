@@ -109,13 +109,13 @@ export async function sample(url: string, authorization: string): Promise<{ head
   return { headers, body: Buffer.from(await response.arrayBuffer()) };
 }
 
-interface LoadTarget {
+export interface LoadTarget {
   readonly url: string;
   readonly authorizations: readonly string[];
 }
 
 /** Rounds of one run per target, back to back, the order rotating each round; requests per second per target. */
-async function rotate(targets: readonly LoadTarget[], settings: LoadSettings, workDir: string): Promise<{ figures: number[][]; errors: number }> {
+export async function rotate(targets: readonly LoadTarget[], settings: LoadSettings, workDir: string): Promise<{ figures: number[][]; errors: number }> {
   const run = (target: LoadTarget, seconds: number): Promise<LoadResult> =>
     runWrk({ url: target.url, authorizations: target.authorizations, connections: settings.connections, seconds, workDir });
   // Warm up each (JIT, caches, connection pools).

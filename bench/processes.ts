@@ -13,13 +13,16 @@ import { freePort } from '../test/helpers/redis.js';
 /** The repository root, from dist/bench/processes.js. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The node options `npm start` gives the server (package.json's `start` script: `node <options> dist/src/main.js`). */
-export const startNodeArgs: readonly string[] = (() => {
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+/** The node options `npm start` gives the server in a checkout (package.json's `start` script: `node <options> dist/src/main.js`). */
+export function startArgsOf(root: string): readonly string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.trim().split(/\s+/);
-  if (words[0] !== 'node' || words.at(-1) !== 'dist/src/main.js') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/src/main.js') throw new Error(`unexpected start script in ${root}: ${pkg.scripts.start}`);
   return words.slice(1, -1);
-})();
+}
+
+/** The node options `npm start` gives the server of this checkout. */
+export const startNodeArgs: readonly string[] = startArgsOf(repoRoot);
 
 /** A child process serving HTTP on 127.0.0.1. */
 export interface ServerProcess {
@@ -75,6 +78,8 @@ export interface RepogateProcessOptions {
   readonly upstreamUsername: string;
   readonly upstreamPassword: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** A built checkout of another version of repogate to run instead of this one (its own `npm start` options). */
+  readonly root?: string;
   /** Node options instead of those of `npm start` (startNodeArgs). */
   readonly startArgs?: readonly string[];
   /** Extra node options, e.g. `--cpu-prof`. */
@@ -107,7 +112,9 @@ export async function startRepogateProcess(options: RepogateProcessOptions): Pro
   };
   const { openSync, closeSync } = await import('node:fs');
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
-  const [file, args] = command(options.wrap, [...(options.startArgs ?? startNodeArgs), ...(options.nodeArgs ?? []), join(repoRoot, 'dist/src/main.js')]);
+  const root = options.root ?? repoRoot;
+  const startArgs = options.startArgs ?? (options.root ? startArgsOf(options.root) : startNodeArgs);
+  const [file, args] = command(options.wrap, [...startArgs, ...(options.nodeArgs ?? []), join(root, 'dist/src/main.js')]);
   const child = spawn(file, args, {
     cwd: options.dataDir,
     env,

@@ -5,7 +5,8 @@
  * Options: `--rounds N` (alternating runs per comparison, default 3), `--seconds N` (per load run,
  * default 5), `--only metadata|instructions|keys|sources|stream|install|profile` (repeatable, comma-separated),
  * `--layouts providers,composer2`, `--stream-mib N` (default 1024), `--out DIR` (flame graph; default
- * a temporary directory).
+ * a temporary directory), `--baseline DIR` (a built checkout of another version: the warm-metadata
+ * request through both builds and the bare server in the same rounds; `--only baseline` for that alone).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { composerInstalled } from '../test/helpers/composer.js';
 import { benchArchiveStreaming } from './archive-streaming.js';
+import { benchAgainstBaseline } from './baseline.js';
 import { benchComposerInstall, median, medianInterval } from './composer-install.js';
 import { measureHotPathCosts } from './hot-path-costs.js';
 import { placement } from './cores.js';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     layouts: { type: 'string', default: 'providers,composer2' },
     'stream-mib': { type: 'string', default: '1024' },
     out: { type: 'string' },
+    baseline: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -43,6 +46,10 @@ const load = { rounds, seconds: Number(values.seconds), connections: Number(valu
 const pairedLoad = { ...load, rounds: load.rounds * 4, seconds: Math.max(2, Math.round(load.seconds * 0.6)) };
 const only = new Set((values.only ?? []).flatMap((o) => o.split(',')));
 const wanted = (name: string): boolean => only.size === 0 || only.has(name);
+if (only.has('baseline') && values.baseline === undefined) {
+  console.error('--only baseline needs --baseline DIR: a built checkout of the version to compare with');
+  process.exit(2);
+}
 
 interface Row {
   readonly benchmark: string;
@@ -144,6 +151,22 @@ async function sources(): Promise<void> {
   });
 }
 
+async function baseline(): Promise<void> {
+  const dir = values.baseline;
+  if (dir === undefined) return;
+  console.error(`baseline: this build vs ${dir} vs the bare node:http server, ${pairedLoad.rounds} rounds of ${pairedLoad.seconds} s in rotating order, ${placement}…`);
+  const figures = await benchAgainstBaseline(pairedLoad, dir);
+  results['baseline'] = figures;
+  const ratios = figures.current.map((rps, i) => rps / figures.baseline[i]!);
+  const toBare = (of: readonly number[]): string => median(of.map((rps, i) => rps / figures.bare[i]!)).toFixed(2);
+  add({
+    benchmark: `warm metadata, this build vs the baseline (${figures.label})`,
+    figure: `${rate(median(figures.current))} (${toBare(figures.current)} × bare)`,
+    reference: `baseline ${rate(median(figures.baseline))} (${toBare(figures.baseline)} × bare); ${spread(ratios, 'rounds')}${figures.errors ? `; ${figures.errors} errors` : ''}`,
+    ...withinFivePercent(ratios),
+  });
+}
+
 async function stream(): Promise<void> {
   const sizeMiB = Number(values['stream-mib']);
   console.error(`archive streaming: a ${sizeMiB} MiB archive through repogate, cold and from the cache…`);
@@ -236,7 +259,7 @@ async function profile(): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const needsWrk = wanted('metadata') || wanted('keys') || wanted('sources') || wanted('profile');
+  const needsWrk = wanted('metadata') || wanted('keys') || wanted('sources') || wanted('profile') || (wanted('baseline') && values.baseline !== undefined);
   if (needsWrk && !wrkAvailable()) throw new Error('wrk is not installed (Debian: apt-get install wrk)');
   if (wanted('instructions') && !valgrindAvailable()) throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
   if (wanted('install') && !composerInstalled()) throw new Error('composer is not installed (Debian: apt-get install composer php-cli php-zip php-curl unzip)');
@@ -245,6 +268,7 @@ async function main(): Promise<void> {
     ['instructions', instructions],
     ['keys', keys],
     ['sources', sources],
+    ['baseline', baseline],
     ['stream', stream],
     ['install', install],
     ['profile', profile],

@@ -1,0 +1,88 @@
+/**
+ * This build against another build of repogate on the warm-metadata request, side by side in one
+ * run, with the bare node:http server as a third: `--baseline DIR`, where DIR is a built checkout of
+ * the version to compare with (for example one made by `git worktree add` and `npm ci`).
+ *
+ * On a machine whose speed moves by more than the margin a timed target allows, the absolute ratio
+ * to the bare server can miss in one run and meet in the next; two builds measured in the same
+ * rounds still answer the question a change has to answer: is this build slower than the one before?
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startMockUpstream } from '../test/helpers/mock-upstream/index.js';
+import { metadataPath, rotate, sample, seedRegistry, type LoadSettings } from './metadata-throughput.js';
+import { startBareServer, startRepogateProcess, type ServerProcess } from './processes.js';
+import { toServerCore } from './cores.js';
+
+export interface BaselineFigures {
+  /** Requests per second of each round. */
+  readonly current: number[];
+  readonly baseline: number[];
+  readonly bare: number[];
+  readonly errors: number;
+  /** The baseline's commit (short), or its directory when it is no git checkout. */
+  readonly label: string;
+}
+
+type Seed = (keys: number, usable: number) => Promise<{ dataDir: string; authorizations: string[] }>;
+
+/**
+ * The baseline's own registry seeding: its schema may be older than this build's, and a registry
+ * written by a newer build is refused by an older one.
+ */
+async function baselineSeed(root: string): Promise<Seed> {
+  const module = join(root, 'dist/bench/metadata-throughput.js');
+  for (const file of [join(root, 'dist/src/main.js'), module]) {
+    if (!existsSync(file)) throw new Error(`--baseline ${root}: ${file} is missing; build that checkout first (npm ci)`);
+  }
+  const loaded = (await import(pathToFileURL(module).href)) as { seedRegistry?: unknown };
+  if (typeof loaded.seedRegistry !== 'function') throw new Error(`--baseline ${root}: its benchmarks have no seedRegistry; it is too old to compare with`);
+  return loaded.seedRegistry as Seed;
+}
+
+function labelOf(root: string): string {
+  const git = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  return git.status === 0 ? git.stdout.trim() : root;
+}
+
+export async function benchAgainstBaseline(settings: LoadSettings, baselineDir: string): Promise<BaselineFigures> {
+  const root = resolve(baselineDir);
+  const seedBaseline = await baselineSeed(root);
+  const upstream = await startMockUpstream({ layout: 'composer2' });
+  const work = await mkdtemp(join(tmpdir(), 'repogate-bench-baseline-'));
+  const current = await seedRegistry(1, 1);
+  const baseline = await seedBaseline(1, 1);
+  const servers: ServerProcess[] = [];
+  try {
+    const settingsOf = (dataDir: string) => ({ dataDir, upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
+    const subject = await startRepogateProcess(settingsOf(current.dataDir));
+    servers.push(subject);
+    const older = await startRepogateProcess({ ...settingsOf(baseline.dataDir), root });
+    servers.push(older);
+    const { headers, body } = await sample(`${subject.url}${metadataPath}`, current.authorizations[0]!);
+    await sample(`${older.url}${metadataPath}`, baseline.authorizations[0]!);
+    const bare = await startBareServer({ authorizations: current.authorizations, headers, body, workDir: work });
+    servers.push(bare);
+    for (const server of servers) toServerCore(server.pid);
+    const { figures, errors } = await rotate(
+      [
+        { url: `${subject.url}${metadataPath}`, authorizations: current.authorizations },
+        { url: `${older.url}${metadataPath}`, authorizations: baseline.authorizations },
+        { url: `${bare.url}${metadataPath}`, authorizations: current.authorizations },
+      ],
+      settings,
+      work,
+    );
+    return { current: figures[0]!, baseline: figures[1]!, bare: figures[2]!, errors, label: labelOf(root) };
+  } finally {
+    for (const server of servers) await server.stop();
+    await upstream.close();
+    await rm(work, { recursive: true, force: true });
+    await rm(current.dataDir, { recursive: true, force: true });
+    await rm(baseline.dataDir, { recursive: true, force: true });
+  }
+}
