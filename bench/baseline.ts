@@ -6,6 +6,7 @@
  * On a machine whose speed moves by more than the margin a timed target allows, the absolute ratio
  * to the bare server can miss in one run and meet in the next; two builds measured in the same
  * rounds still answer the question a change has to answer: is this build slower than the one before?
+ * The same for warm `composer install`s, one through each build in turn.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startMockUpstream } from '../test/helpers/mock-upstream/index.js';
+import { timedInstall } from './composer-install.js';
 import { metadataPath, rotate, sample, seedRegistry, type LoadSettings } from './metadata-throughput.js';
 import { startBareServer, startRepogateProcess, type ServerProcess } from './processes.js';
 import { toServerCore } from './cores.js';
@@ -78,6 +80,57 @@ export async function benchAgainstBaseline(settings: LoadSettings, baselineDir: 
       work,
     );
     return { current: figures[0]!, baseline: figures[1]!, bare: figures[2]!, errors, label: labelOf(root) };
+  } finally {
+    for (const server of servers) await server.stop();
+    await upstream.close();
+    await rm(work, { recursive: true, force: true });
+    await rm(current.dataDir, { recursive: true, force: true });
+    await rm(baseline.dataDir, { recursive: true, force: true });
+  }
+}
+
+export interface BaselineInstallFigures {
+  /** Milliseconds of each timed warm install, in the order they ran. */
+  readonly current: number[];
+  readonly baseline: number[];
+  readonly label: string;
+}
+
+function basicUser(authorization: string): { username: string; password: string } {
+  const [username = '', password = ''] = Buffer.from(authorization.slice('Basic '.length), 'base64').toString().split(':');
+  return { username, password };
+}
+
+/**
+ * Warm installs of the ~200-package project through this build and the baseline: a cold install and
+ * five untimed warm installs through each (as in the install benchmark, for V8 to compile the hit
+ * paths), then `pairs` pairs, one install through each, back to back, the order alternating.
+ */
+export async function benchInstallsAgainstBaseline(pairs: number, baselineDir: string): Promise<BaselineInstallFigures> {
+  const root = resolve(baselineDir);
+  const seedBaseline = await baselineSeed(root);
+  const upstream = await startMockUpstream({ layout: 'composer2', latencyMs: 50, bytesPerSecond: 4_000_000 });
+  const work = await mkdtemp(join(tmpdir(), 'repogate-bench-baseline-install-'));
+  const current = await seedRegistry(1, 1);
+  const baseline = await seedBaseline(1, 1);
+  const servers: ServerProcess[] = [];
+  try {
+    const settingsOf = (dataDir: string) => ({ dataDir, upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
+    const subject = await startRepogateProcess(settingsOf(current.dataDir));
+    servers.push(subject);
+    const older = await startRepogateProcess({ ...settingsOf(baseline.dataDir), root });
+    servers.push(older);
+    const builds = [
+      { url: subject.url, auth: basicUser(current.authorizations[0]!), times: [] as number[] },
+      { url: older.url, auth: basicUser(baseline.authorizations[0]!), times: [] as number[] },
+    ];
+    let n = 0;
+    const through = (build: (typeof builds)[number]): Promise<number> => timedInstall(work, `install-${n++}`, build.url, build.auth);
+    for (let i = 0; i < 6; i++) for (const build of i % 2 === 0 ? builds : [...builds].reverse()) await through(build);
+    for (let pair = 0; pair < pairs; pair++) {
+      for (const build of pair % 2 === 0 ? builds : [...builds].reverse()) build.times.push(await through(build));
+    }
+    return { current: builds[0]!.times, baseline: builds[1]!.times, label: labelOf(root) };
   } finally {
     for (const server of servers) await server.stop();
     await upstream.close();

@@ -40,7 +40,7 @@ export interface InstallFigures {
 
 const requires = { 'magento/product-community-edition': '2.4.7', 'mageplaza/module-smtp': '*' };
 
-async function timedInstall(work: string, label: string, url: string, auth: { username: string; password: string } | undefined): Promise<number> {
+export async function timedInstall(work: string, label: string, url: string, auth: { username: string; password: string } | undefined): Promise<number> {
   const dir = join(work, label);
   await writeComposerProject(dir, {
     repositoryUrl: url,

@@ -6,7 +6,8 @@
  * default 5), `--only metadata|instructions|keys|sources|stream|install|profile` (repeatable, comma-separated),
  * `--layouts providers,composer2`, `--stream-mib N` (default 1024), `--out DIR` (flame graph; default
  * a temporary directory), `--baseline DIR` (a built checkout of another version: the warm-metadata
- * request through both builds and the bare server in the same rounds; `--only baseline` for that alone).
+ * request through both builds and the bare server in the same rounds, and warm installs through both;
+ * `--only baseline,baseline-install` for those alone).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { composerInstalled } from '../test/helpers/composer.js';
 import { benchArchiveStreaming } from './archive-streaming.js';
-import { benchAgainstBaseline } from './baseline.js';
+import { benchAgainstBaseline, benchInstallsAgainstBaseline } from './baseline.js';
 import { benchComposerInstall, median, medianInterval } from './composer-install.js';
 import { measureHotPathCosts } from './hot-path-costs.js';
 import { placement } from './cores.js';
@@ -46,8 +47,8 @@ const load = { rounds, seconds: Number(values.seconds), connections: Number(valu
 const pairedLoad = { ...load, rounds: load.rounds * 4, seconds: Math.max(2, Math.round(load.seconds * 0.6)) };
 const only = new Set((values.only ?? []).flatMap((o) => o.split(',')));
 const wanted = (name: string): boolean => only.size === 0 || only.has(name);
-if (only.has('baseline') && values.baseline === undefined) {
-  console.error('--only baseline needs --baseline DIR: a built checkout of the version to compare with');
+if ((only.has('baseline') || only.has('baseline-install')) && values.baseline === undefined) {
+  console.error('--only baseline and baseline-install need --baseline DIR: a built checkout of the version to compare with');
   process.exit(2);
 }
 
@@ -167,6 +168,23 @@ async function baseline(): Promise<void> {
   });
 }
 
+async function baselineInstall(): Promise<void> {
+  const dir = values.baseline;
+  if (dir === undefined) return;
+  const pairs = rounds * 4;
+  console.error(`baseline: warm composer installs through this build and ${dir}, ${pairs} pairs…`);
+  const figures = await benchInstallsAgainstBaseline(pairs, dir);
+  results['baseline-install'] = figures;
+  // Speed ratios (the baseline's time over this build's), so that "within 5 %" reads as for the rates.
+  const ratios = figures.current.map((ms, i) => figures.baseline[i]! / ms);
+  add({
+    benchmark: `composer install (~200 packages, composer2 upstream), warm: this build vs the baseline (${figures.label}), speed`,
+    figure: seconds(median(figures.current)),
+    reference: `baseline ${seconds(median(figures.baseline))}; ${spread(ratios, 'pairs')}`,
+    ...withinFivePercent(ratios),
+  });
+}
+
 async function stream(): Promise<void> {
   const sizeMiB = Number(values['stream-mib']);
   console.error(`archive streaming: a ${sizeMiB} MiB archive through repogate, cold and from the cache…`);
@@ -262,13 +280,14 @@ async function main(): Promise<void> {
   const needsWrk = wanted('metadata') || wanted('keys') || wanted('sources') || wanted('profile') || (wanted('baseline') && values.baseline !== undefined);
   if (needsWrk && !wrkAvailable()) throw new Error('wrk is not installed (Debian: apt-get install wrk)');
   if (wanted('instructions') && !valgrindAvailable()) throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
-  if (wanted('install') && !composerInstalled()) throw new Error('composer is not installed (Debian: apt-get install composer php-cli php-zip php-curl unzip)');
+  if ((wanted('install') || (wanted('baseline-install') && values.baseline !== undefined)) && !composerInstalled()) throw new Error('composer is not installed (Debian: apt-get install composer php-cli php-zip php-curl unzip)');
   const sections: Array<[string, () => Promise<void>]> = [
     ['metadata', metadata],
     ['instructions', instructions],
     ['keys', keys],
     ['sources', sources],
     ['baseline', baseline],
+    ['baseline-install', baselineInstall],
     ['stream', stream],
     ['install', install],
     ['profile', profile],
