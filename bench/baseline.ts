@@ -51,42 +51,66 @@ function labelOf(root: string): string {
   return git.status === 0 ? git.stdout.trim() : root;
 }
 
-export async function benchAgainstBaseline(settings: LoadSettings, baselineDir: string): Promise<BaselineFigures> {
+/** One build running: its URL and the Authorization header of a key its registry holds. */
+interface RunningBuild {
+  readonly server: ServerProcess;
+  readonly authorizations: readonly string[];
+}
+
+/**
+ * Both builds running against one mock upstream, each on a registry it seeded itself, for `use`;
+ * everything is stopped and removed afterwards.
+ */
+async function withBothBuilds<T>(
+  baselineDir: string,
+  upstreamOptions: Parameters<typeof startMockUpstream>[0],
+  use: (current: RunningBuild, baseline: RunningBuild, work: string, label: string) => Promise<T>,
+): Promise<T> {
   const root = resolve(baselineDir);
   const seedBaseline = await baselineSeed(root);
-  const upstream = await startMockUpstream({ layout: 'composer2' });
+  const upstream = await startMockUpstream(upstreamOptions);
   const work = await mkdtemp(join(tmpdir(), 'repogate-bench-baseline-'));
-  const current = await seedRegistry(1, 1);
-  const baseline = await seedBaseline(1, 1);
+  const seeds = [await seedRegistry(1, 1), await seedBaseline(1, 1)];
   const servers: ServerProcess[] = [];
   try {
     const settingsOf = (dataDir: string) => ({ dataDir, upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
-    const subject = await startRepogateProcess(settingsOf(current.dataDir));
-    servers.push(subject);
-    const older = await startRepogateProcess({ ...settingsOf(baseline.dataDir), root });
-    servers.push(older);
-    const { headers, body } = await sample(`${subject.url}${metadataPath}`, current.authorizations[0]!);
-    await sample(`${older.url}${metadataPath}`, baseline.authorizations[0]!);
-    const bare = await startBareServer({ authorizations: current.authorizations, headers, body, workDir: work });
-    servers.push(bare);
-    for (const server of servers) toServerCore(server.pid);
-    const { figures, errors } = await rotate(
-      [
-        { url: `${subject.url}${metadataPath}`, authorizations: current.authorizations },
-        { url: `${older.url}${metadataPath}`, authorizations: baseline.authorizations },
-        { url: `${bare.url}${metadataPath}`, authorizations: current.authorizations },
-      ],
-      settings,
+    servers.push(await startRepogateProcess(settingsOf(seeds[0]!.dataDir)));
+    servers.push(await startRepogateProcess({ ...settingsOf(seeds[1]!.dataDir), root }));
+    return await use(
+      { server: servers[0]!, authorizations: seeds[0]!.authorizations },
+      { server: servers[1]!, authorizations: seeds[1]!.authorizations },
       work,
+      labelOf(root),
     );
-    return { current: figures[0]!, baseline: figures[1]!, bare: figures[2]!, errors, label: labelOf(root) };
   } finally {
     for (const server of servers) await server.stop();
     await upstream.close();
     await rm(work, { recursive: true, force: true });
-    await rm(current.dataDir, { recursive: true, force: true });
-    await rm(baseline.dataDir, { recursive: true, force: true });
+    for (const seed of seeds) await rm(seed.dataDir, { recursive: true, force: true });
   }
+}
+
+export async function benchAgainstBaseline(settings: LoadSettings, baselineDir: string): Promise<BaselineFigures> {
+  return withBothBuilds(baselineDir, { layout: 'composer2' }, async (current, baseline, work, label) => {
+    const { headers, body } = await sample(`${current.server.url}${metadataPath}`, current.authorizations[0]!);
+    await sample(`${baseline.server.url}${metadataPath}`, baseline.authorizations[0]!);
+    const bare = await startBareServer({ authorizations: current.authorizations, headers, body, workDir: work });
+    try {
+      for (const server of [current.server, baseline.server, bare]) toServerCore(server.pid);
+      const { figures, errors } = await rotate(
+        [
+          { url: `${current.server.url}${metadataPath}`, authorizations: current.authorizations },
+          { url: `${baseline.server.url}${metadataPath}`, authorizations: baseline.authorizations },
+          { url: `${bare.url}${metadataPath}`, authorizations: current.authorizations },
+        ],
+        settings,
+        work,
+      );
+      return { current: figures[0]!, baseline: figures[1]!, bare: figures[2]!, errors, label };
+    } finally {
+      await bare.stop();
+    }
+  });
 }
 
 export interface BaselineInstallFigures {
@@ -107,35 +131,15 @@ function basicUser(authorization: string): { username: string; password: string 
  * paths), then `pairs` pairs, one install through each, back to back, the order alternating.
  */
 export async function benchInstallsAgainstBaseline(pairs: number, baselineDir: string): Promise<BaselineInstallFigures> {
-  const root = resolve(baselineDir);
-  const seedBaseline = await baselineSeed(root);
-  const upstream = await startMockUpstream({ layout: 'composer2', latencyMs: 50, bytesPerSecond: 4_000_000 });
-  const work = await mkdtemp(join(tmpdir(), 'repogate-bench-baseline-install-'));
-  const current = await seedRegistry(1, 1);
-  const baseline = await seedBaseline(1, 1);
-  const servers: ServerProcess[] = [];
-  try {
-    const settingsOf = (dataDir: string) => ({ dataDir, upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
-    const subject = await startRepogateProcess(settingsOf(current.dataDir));
-    servers.push(subject);
-    const older = await startRepogateProcess({ ...settingsOf(baseline.dataDir), root });
-    servers.push(older);
-    const builds = [
-      { url: subject.url, auth: basicUser(current.authorizations[0]!), times: [] as number[] },
-      { url: older.url, auth: basicUser(baseline.authorizations[0]!), times: [] as number[] },
-    ];
+  const upstream = { layout: 'composer2' as const, latencyMs: 50, bytesPerSecond: 4_000_000 };
+  return withBothBuilds(baselineDir, upstream, async (current, baseline, work, label) => {
+    const builds = [current, baseline].map((build) => ({ url: build.server.url, auth: basicUser(build.authorizations[0]!), times: [] as number[] }));
     let n = 0;
     const through = (build: (typeof builds)[number]): Promise<number> => timedInstall(work, `install-${n++}`, build.url, build.auth);
     for (let i = 0; i < 6; i++) for (const build of i % 2 === 0 ? builds : [...builds].reverse()) await through(build);
     for (let pair = 0; pair < pairs; pair++) {
       for (const build of pair % 2 === 0 ? builds : [...builds].reverse()) build.times.push(await through(build));
     }
-    return { current: builds[0]!.times, baseline: builds[1]!.times, label: labelOf(root) };
-  } finally {
-    for (const server of servers) await server.stop();
-    await upstream.close();
-    await rm(work, { recursive: true, force: true });
-    await rm(current.dataDir, { recursive: true, force: true });
-    await rm(baseline.dataDir, { recursive: true, force: true });
-  }
+    return { current: builds[0]!.times, baseline: builds[1]!.times, label };
+  });
 }
