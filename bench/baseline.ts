@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startMockUpstream } from '../test/helpers/mock-upstream/index.js';
-import { timedInstall } from './composer-install.js';
+import { basicUser, installUpstream, timedInstall, warmUpInstalls } from './composer-install.js';
 import { metadataPath, rotate, sample, seedRegistry, type LoadSettings } from './metadata-throughput.js';
 import { startBareServer, startRepogateProcess, type ServerProcess } from './processes.js';
 import { toServerCore } from './cores.js';
@@ -120,23 +120,17 @@ export interface BaselineInstallFigures {
   readonly label: string;
 }
 
-function basicUser(authorization: string): { username: string; password: string } {
-  const [username = '', password = ''] = Buffer.from(authorization.slice('Basic '.length), 'base64').toString().split(':');
-  return { username, password };
-}
-
 /**
  * Warm installs of the ~200-package project through this build and the baseline: a cold install and
  * five untimed warm installs through each (as in the install benchmark, for V8 to compile the hit
  * paths), then `pairs` pairs, one install through each, back to back, the order alternating.
  */
 export async function benchInstallsAgainstBaseline(pairs: number, baselineDir: string): Promise<BaselineInstallFigures> {
-  const upstream = { layout: 'composer2' as const, latencyMs: 50, bytesPerSecond: 4_000_000 };
-  return withBothBuilds(baselineDir, upstream, async (current, baseline, work, label) => {
+  return withBothBuilds(baselineDir, { layout: 'composer2', ...installUpstream }, async (current, baseline, work, label) => {
     const builds = [current, baseline].map((build) => ({ url: build.server.url, auth: basicUser(build.authorizations[0]!), times: [] as number[] }));
     let n = 0;
     const through = (build: (typeof builds)[number]): Promise<number> => timedInstall(work, `install-${n++}`, build.url, build.auth);
-    for (let i = 0; i < 6; i++) for (const build of i % 2 === 0 ? builds : [...builds].reverse()) await through(build);
+    for (let i = 0; i < 1 + warmUpInstalls; i++) for (const build of i % 2 === 0 ? builds : [...builds].reverse()) await through(build);
     for (let pair = 0; pair < pairs; pair++) {
       for (const build of pair % 2 === 0 ? builds : [...builds].reverse()) build.times.push(await through(build));
     }

@@ -40,6 +40,21 @@ export interface InstallFigures {
 
 const requires = { 'magento/product-community-edition': '2.4.7', 'mageplaza/module-smtp': '*' };
 
+/** The upstream every install benchmark runs against: 50 ms latency and 4 MB/s per download. */
+export const installUpstream = { latencyMs: 50, bytesPerSecond: 4_000_000 } as const;
+
+/**
+ * Untimed warm installs through each proxy before the timed ones: the cold install ran only the miss
+ * paths, and V8 goes on compiling the hit paths for several installs.
+ */
+export const warmUpInstalls = 5;
+
+/** Composer's username and password from a key's Basic header. */
+export function basicUser(authorization: string): { username: string; password: string } {
+  const [username = '', password = ''] = Buffer.from(authorization.slice('Basic '.length), 'base64').toString().split(':');
+  return { username, password };
+}
+
 export async function timedInstall(work: string, label: string, url: string, auth: { username: string; password: string } | undefined): Promise<number> {
   const dir = join(work, label);
   await writeComposerProject(dir, {
@@ -59,12 +74,10 @@ export async function benchComposerInstall(options: InstallBenchOptions): Promis
   const figures: InstallFigures = { direct: [], cold: [], warm: [], warmUpstreamDown: [], nginxCold: [], nginxWarm: [], upstreamRequestsWarm: 0 };
   let upstreamRequestsWarm = 0;
   const warmPairs = 8;
-  const warmUpInstalls = 5;
   const round = async (r: number): Promise<void> => {
     // repogate as `npm start` runs it (its own process, access log on), as nginx runs in its own.
     const { dataDir, authorizations } = await seedRegistry(1, 1);
-    const [username = '', password = ''] = Buffer.from(authorizations[0]!.slice('Basic '.length), 'base64').toString().split(':');
-    const auth = { username, password };
+    const auth = basicUser(authorizations[0]!);
     const repogate = await startRepogateProcess({ dataDir, upstreamUrl: upstream.url, upstreamUsername: upstream.username, upstreamPassword: upstream.password });
     const nginx = options.nginx ? await startNginxCache(upstream) : undefined;
     try {

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { composerInstalled } from '../test/helpers/composer.js';
 import { benchArchiveStreaming } from './archive-streaming.js';
 import { benchAgainstBaseline, benchInstallsAgainstBaseline } from './baseline.js';
-import { benchComposerInstall, median, medianInterval } from './composer-install.js';
+import { benchComposerInstall, installUpstream, median, medianInterval } from './composer-install.js';
 import { measureHotPathCosts } from './hot-path-costs.js';
 import { placement } from './cores.js';
 import { benchInstructions, valgrindAvailable } from './instructions.js';
@@ -47,6 +47,8 @@ const load = { rounds, seconds: Number(values.seconds), connections: Number(valu
 const pairedLoad = { ...load, rounds: load.rounds * 4, seconds: Math.max(2, Math.round(load.seconds * 0.6)) };
 const only = new Set((values.only ?? []).flatMap((o) => o.split(',')));
 const wanted = (name: string): boolean => only.size === 0 || only.has(name);
+/** A baseline section runs only when there is a baseline to compare with. */
+const wantedWithBaseline = (name: string): boolean => wanted(name) && values.baseline !== undefined;
 if ((only.has('baseline') || only.has('baseline-install')) && values.baseline === undefined) {
   console.error('--only baseline and baseline-install need --baseline DIR: a built checkout of the version to compare with');
   process.exit(2);
@@ -211,11 +213,11 @@ async function install(): Promise<void> {
   const nginx = nginxAvailable();
   if (!nginx) console.error('nginx not found at /usr/sbin/nginx: the warm-install reference is skipped');
   for (const layout of values.layouts.split(',') as Array<'providers' | 'composer2' | 'inline'>) {
-    console.error(`composer install, upstream layout ${layout}, 50 ms latency, 4 MB/s per download, ${rounds} rounds…`);
+    console.error(`composer install, upstream layout ${layout}, ${installUpstream.latencyMs} ms latency, ${installUpstream.bytesPerSecond / 1e6} MB/s per download, ${rounds} rounds…`);
     // Composer checks the sha256 of Composer 1 provider files, which sub_filter's rewriting changes: nginx
     // can only stand in front of a Composer 2 (metadata-url) upstream.
     const withNginx = nginx && layout === 'composer2';
-    const figures = await benchComposerInstall({ layout, latencyMs: 50, bytesPerSecond: 4_000_000, rounds, nginx: withNginx });
+    const figures = await benchComposerInstall({ layout, ...installUpstream, rounds, nginx: withNginx });
     results[`install-${layout}`] = figures;
     const direct = median(figures.direct);
     const cold = median(figures.cold);
@@ -277,10 +279,10 @@ async function profile(): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const needsWrk = wanted('metadata') || wanted('keys') || wanted('sources') || wanted('profile') || (wanted('baseline') && values.baseline !== undefined);
+  const needsWrk = wanted('metadata') || wanted('keys') || wanted('sources') || wanted('profile') || wantedWithBaseline('baseline');
   if (needsWrk && !wrkAvailable()) throw new Error('wrk is not installed (Debian: apt-get install wrk)');
   if (wanted('instructions') && !valgrindAvailable()) throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
-  if ((wanted('install') || (wanted('baseline-install') && values.baseline !== undefined)) && !composerInstalled()) throw new Error('composer is not installed (Debian: apt-get install composer php-cli php-zip php-curl unzip)');
+  if ((wanted('install') || wantedWithBaseline('baseline-install')) && !composerInstalled()) throw new Error('composer is not installed (Debian: apt-get install composer php-cli php-zip php-curl unzip)');
   const sections: Array<[string, () => Promise<void>]> = [
     ['metadata', metadata],
     ['instructions', instructions],
