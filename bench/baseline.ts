@@ -6,18 +6,20 @@
  * On a machine whose speed moves by more than the margin a timed target allows, the absolute ratio
  * to the bare server can miss in one run and meet in the next; two builds measured in the same
  * rounds still answer the question a change has to answer: is this build slower than the one before?
- * The same for warm `composer install`s, one through each build in turn.
+ * The same for warm `composer install`s, one through each build in turn, and for the CPU each build
+ * spends while idle (its timers: the registry poll, the metrics' event-loop monitor).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startMockUpstream } from '../test/helpers/mock-upstream/index.js';
 import { basicUser, installUpstream, timedInstall, warmUpInstalls } from './composer-install.js';
 import { metadataPath, rotate, sample, seedRegistry, type LoadSettings } from './metadata-throughput.js';
-import { startBareServer, startRepogateProcess, type ServerProcess } from './processes.js';
+import { cpuTimeOf, startBareServer, startRepogateProcess, type ServerProcess } from './processes.js';
 import { toServerCore } from './cores.js';
 
 export interface BaselineFigures {
@@ -135,5 +137,38 @@ export async function benchInstallsAgainstBaseline(pairs: number, baselineDir: s
       for (const build of pair % 2 === 0 ? builds : [...builds].reverse()) build.times.push(await through(build));
     }
     return { current: builds[0]!.times, baseline: builds[1]!.times, label };
+  });
+}
+
+export interface BaselineIdleFigures {
+  /** Milliseconds of CPU per second of each idle window, the two builds measured over the same windows. */
+  readonly current: number[];
+  readonly baseline: number[];
+  readonly label: string;
+}
+
+/**
+ * Before the idle windows: long enough for V8 to finish compiling what the first answer and the
+ * start-up timers ran (the first 20 s window read twice the later ones when it started at once).
+ */
+const idleSettleMs = 30_000;
+
+/**
+ * The CPU both builds spend idle, side by side: one warm answer each, a settling time, then `windows`
+ * windows of `windowSeconds`, the CPU time of both processes read from /proc at each window's ends.
+ */
+export async function benchIdleAgainstBaseline(windows: number, windowSeconds: number, baselineDir: string): Promise<BaselineIdleFigures> {
+  return withBothBuilds(baselineDir, { layout: 'composer2' }, async (current, baseline, _work, label) => {
+    const builds = [current, baseline];
+    for (const build of builds) await sample(`${build.server.url}${metadataPath}`, build.authorizations[0]!);
+    await sleep(idleSettleMs);
+    const figures = builds.map((): number[] => []);
+    for (let window = 0; window < windows; window++) {
+      const before = await Promise.all(builds.map((build) => cpuTimeOf(build.server.pid)));
+      await sleep(windowSeconds * 1000);
+      const after = await Promise.all(builds.map((build) => cpuTimeOf(build.server.pid)));
+      builds.forEach((_, i) => figures[i]!.push((after[i]! - before[i]!) / windowSeconds));
+    }
+    return { current: figures[0]!, baseline: figures[1]!, label };
   });
 }

@@ -1,8 +1,9 @@
 /**
  * Child processes for the benchmarks: repogate itself (`node <options> dist/src/main.js`, as
- * `npm start` runs it), the bare node:http reference, and helpers to read a process's memory from /proc.
+ * `npm start` runs it), the bare node:http reference, and helpers to read a process's memory and CPU
+ * time from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -166,4 +167,16 @@ export async function resetPeak(pid: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Clock ticks per second, the unit of /proc/<pid>/stat's CPU times (asked once, when first needed). */
+let ticksPerSecond: number | undefined;
+
+/** CPU time a process (all its threads) has used so far, user and system, in milliseconds. */
+export async function cpuTimeOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  ticksPerSecond ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }

@@ -6,8 +6,8 @@
  * default 5), `--only metadata|instructions|keys|sources|stream|install|profile` (repeatable, comma-separated),
  * `--layouts providers,composer2`, `--stream-mib N` (default 1024), `--out DIR` (flame graph; default
  * a temporary directory), `--baseline DIR` (a built checkout of another version: the warm-metadata
- * request through both builds and the bare server in the same rounds, and warm installs through both;
- * `--only baseline,baseline-install` for those alone).
+ * request through both builds and the bare server in the same rounds, warm installs through both, and
+ * the CPU both spend idle; `--only baseline,baseline-install,baseline-idle` for those alone).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { composerInstalled } from '../test/helpers/composer.js';
 import { benchArchiveStreaming } from './archive-streaming.js';
-import { benchAgainstBaseline, benchInstallsAgainstBaseline } from './baseline.js';
+import { benchAgainstBaseline, benchIdleAgainstBaseline, benchInstallsAgainstBaseline } from './baseline.js';
 import { benchComposerInstall, installUpstream, median, medianInterval } from './composer-install.js';
 import { measureHotPathCosts } from './hot-path-costs.js';
 import { placement } from './cores.js';
@@ -49,8 +49,9 @@ const only = new Set((values.only ?? []).flatMap((o) => o.split(',')));
 const wanted = (name: string): boolean => only.size === 0 || only.has(name);
 /** A baseline section runs only when there is a baseline to compare with. */
 const wantedWithBaseline = (name: string): boolean => wanted(name) && values.baseline !== undefined;
-if ((only.has('baseline') || only.has('baseline-install')) && values.baseline === undefined) {
-  console.error('--only baseline and baseline-install need --baseline DIR: a built checkout of the version to compare with');
+const baselineSections = ['baseline', 'baseline-install', 'baseline-idle'];
+if (baselineSections.some((name) => only.has(name)) && values.baseline === undefined) {
+  console.error(`--only ${baselineSections.join(', ')} need --baseline DIR: a built checkout of the version to compare with`);
   process.exit(2);
 }
 
@@ -187,6 +188,25 @@ async function baselineInstall(): Promise<void> {
   });
 }
 
+async function baselineIdle(): Promise<void> {
+  const dir = values.baseline;
+  if (dir === undefined) return;
+  const windows = rounds * 3;
+  const windowSeconds = 20;
+  console.error(`baseline: CPU of this build and ${dir} while idle, ${windows} windows of ${windowSeconds} s…`);
+  const figures = await benchIdleAgainstBaseline(windows, windowSeconds, dir);
+  results['baseline-idle'] = figures;
+  // Speed ratios (the baseline's CPU over this build's), so that "within 5 %" reads as for the rates.
+  const ratios = figures.current.map((ms, i) => figures.baseline[i]! / ms);
+  const perSecond = (of: readonly number[]): string => `${median(of).toFixed(1)} ms of CPU a second`;
+  add({
+    benchmark: `idle: this build vs the baseline (${figures.label}), CPU saved`,
+    figure: perSecond(figures.current),
+    reference: `baseline ${perSecond(figures.baseline)}; ${spread(ratios, 'windows')}`,
+    ...withinFivePercent(ratios),
+  });
+}
+
 async function stream(): Promise<void> {
   const sizeMiB = Number(values['stream-mib']);
   console.error(`archive streaming: a ${sizeMiB} MiB archive through repogate, cold and from the cache…`);
@@ -290,6 +310,7 @@ async function main(): Promise<void> {
     ['sources', sources],
     ['baseline', baseline],
     ['baseline-install', baselineInstall],
+    ['baseline-idle', baselineIdle],
     ['stream', stream],
     ['install', install],
     ['profile', profile],

@@ -31,7 +31,7 @@ export class RegistryContext {
   readonly #listeners = new Set<(change: AuditEntry) => void>();
   /**
    * `version()`'s query, built and compiled once: every instance reads it four times a second by
-   * default, and building and compiling it each time was about a tenth of an idle process's CPU.
+   * default, and building and compiling it each time was about a fifth of an idle process's CPU.
    */
   readonly #versionQuery: CompiledQuery<{ version: Database['registry_state']['version'] }>;
 
